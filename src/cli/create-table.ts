@@ -1,0 +1,96 @@
+// `otlp2delta create-table`: creates empty otel tables, by kind or from the
+// documented CREATE TABLE statements.
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_WAREHOUSE } from '../config/limits.ts';
+import { createDeltaTable } from '../delta/table.ts';
+import { tableDir } from '../ingest/registry.ts';
+import { parseCreateTables } from '../tables/ddl-parse.ts';
+import { matchLayout, validateTableProperties } from '../tables/layout-match.ts';
+import { formatTableName, parseTableName, type TableName } from '../tables/names.ts';
+import { schemaFor, TABLE_KINDS, type TableKind } from '../tables/schema.ts';
+import { parseCommandArgs, UsageError } from './usage.ts';
+
+export const CREATE_TABLE_HELP = `usage: otlp2delta create-table <catalog.schema.table> --kind metrics|logs|spans [--warehouse DIR]
+       otlp2delta create-table --ddl FILE [--warehouse DIR]
+
+Creates empty Delta tables in the otel v1 layouts. With --ddl, FILE holds one or
+more Databricks CREATE TABLE statements (the documented otel-tables.sql with the
+names filled in); a statement that is not a supported layout is refused, naming
+the first difference.
+
+options:
+  --kind K           metrics, logs or spans
+  --ddl FILE         create the tables that FILE's CREATE TABLE statements describe
+  --warehouse DIR    folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse)
+  --if-not-exists    succeed without change when a table already exists
+  -h, --help         show this help`;
+
+type Plan = { name: TableName; kind: TableKind; properties: Record<string, string>; ifNotExists: boolean };
+
+async function plansFromDdl(file: string, ifNotExists: boolean): Promise<Plan[]> {
+  const text = await readFile(file, 'utf8');
+  const statements = parseCreateTables(text);
+  if (statements.length === 0) throw new Error(`${file} holds no CREATE TABLE statement`);
+  return statements.map((st) => {
+    const name = parseTableName(st.name, 'table name');
+    const m = matchLayout(st.columns);
+    if ('error' in m) throw new Error(`${formatTableName(name)}: not a supported layout: ${m.error}`);
+    const props = validateTableProperties(st.properties, m.kind);
+    if ('error' in props) throw new Error(`${formatTableName(name)}: ${props.error}`);
+    return { name, kind: m.kind, properties: props.properties, ifNotExists: ifNotExists || st.ifNotExists };
+  });
+}
+
+async function createOne(warehouse: string, plan: Plan): Promise<string> {
+  const schema = schemaFor(plan.kind);
+  const properties = { ...schema.tableProperties, ...plan.properties };
+  const full = formatTableName(plan.name);
+  try {
+    await createDeltaTable(tableDir(warehouse, plan.name), { schema, properties, name: plan.name.table });
+  } catch (e) {
+    if (plan.ifNotExists && /already exists/.test((e as Error).message)) return `${full} already exists`;
+    throw e;
+  }
+  return `created ${plan.kind} table ${full} at ${tableDir(warehouse, plan.name)}`;
+}
+
+export async function runCreateTable(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
+      kind: { type: 'string' },
+      ddl: { type: 'string' },
+      warehouse: { type: 'string' },
+      'if-not-exists': { type: 'boolean' },
+    },
+    CREATE_TABLE_HELP,
+  );
+  if (values.help) {
+    process.stdout.write(`${CREATE_TABLE_HELP}\n`);
+    return 0;
+  }
+  const warehouse = values.warehouse ?? process.env.OTLP2DELTA_WAREHOUSE ?? DEFAULT_WAREHOUSE;
+  const ifNotExists = values['if-not-exists'] ?? false;
+  let plans: Plan[];
+  if (values.ddl !== undefined) {
+    if (positionals.length > 0 || values.kind !== undefined) {
+      throw new UsageError('--ddl takes the names and layouts from the file; give no table name or --kind', CREATE_TABLE_HELP);
+    }
+    plans = await plansFromDdl(values.ddl, ifNotExists);
+  } else {
+    if (positionals.length !== 1) throw new UsageError('give exactly one table name, catalog.schema.table', CREATE_TABLE_HELP);
+    const kind = values.kind as TableKind | undefined;
+    if (!kind || !TABLE_KINDS.includes(kind)) {
+      throw new UsageError(`--kind must be one of ${TABLE_KINDS.join(', ')}`, CREATE_TABLE_HELP);
+    }
+    let name: TableName;
+    try {
+      name = parseTableName(positionals[0], 'table name');
+    } catch (e) {
+      throw new UsageError((e as Error).message, CREATE_TABLE_HELP);
+    }
+    plans = [{ name, kind, properties: {}, ifNotExists }];
+  }
+  for (const plan of plans) process.stdout.write(`${await createOne(warehouse, plan)}\n`);
+  return 0;
+}

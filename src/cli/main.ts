@@ -1,0 +1,56 @@
+// Command-line entry: picks the command and exits with its status. The only
+// place that calls process.exit.
+import { runCreateTable } from './create-table.ts';
+import { runServe } from './serve.ts';
+import { UsageError } from './usage.ts';
+
+const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
+  serve: { summary: 'receive OTLP over HTTP and write Delta tables', run: runServe },
+  'create-table': { summary: 'create an otel metrics, logs or spans table', run: runCreateTable },
+};
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'usage: otlp2delta <command> [options]',
+    '',
+    'Receives OpenTelemetry metrics, logs and traces from coding agents and lands them in Delta tables.',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    "Run 'otlp2delta <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${mainHelp()}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[command];
+  if (!cmd) {
+    process.stderr.write(`otlp2delta: unknown command '${command}'\n\n${mainHelp()}\n`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`otlp2delta ${command}: ${e.message}\n${e.help ? `\n${e.help}\n` : ''}`);
+      return 2;
+    }
+    process.stderr.write(`otlp2delta ${command}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`otlp2delta: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

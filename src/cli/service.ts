@@ -1,0 +1,46 @@
+// Wires the running service together: DuckDB, the ingest pipeline, the HTTP
+// app and server. Tests start it in-process through the same function.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { SHUTDOWN_DEADLINE_MS } from '../config/limits.ts';
+import type { ServeConfig } from '../config/serve-config.ts';
+import { openDuckDb } from '../duckdb/db.ts';
+import { createApp } from '../http/app.ts';
+import { listen } from '../http/server.ts';
+import { Pipeline } from '../ingest/pipeline.ts';
+
+export type Service = {
+  url: string;
+  warehouse: string;
+  pipeline: Pipeline;
+  /** Stops intake, writes everything accepted, closes. Safe to call twice. */
+  stop(): Promise<boolean>;
+};
+
+export async function startService(config: ServeConfig, log: (line: string) => void): Promise<Service> {
+  const warehouse = path.resolve(config.warehouse);
+  await mkdir(warehouse, { recursive: true });
+  const db = await openDuckDb();
+  const pipeline = new Pipeline({ warehouse, db, limits: config.limits, log });
+  let accepting = true;
+  const app = createApp({
+    ingestor: pipeline,
+    bodyBytesMax: config.limits.bodyBytesMax,
+    log,
+    accepting: () => accepting,
+  });
+  const server = await listen(app, config.host, config.port);
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  let stopping: Promise<boolean> | undefined;
+  const stop = (): Promise<boolean> => {
+    stopping ??= (async () => {
+      accepting = false;
+      await server.close();
+      const drained = await pipeline.close(SHUTDOWN_DEADLINE_MS);
+      db.close();
+      return drained;
+    })();
+    return stopping;
+  };
+  return { url: `http://${host}:${server.port}`, warehouse, pipeline, stop };
+}

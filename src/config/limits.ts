@@ -1,0 +1,63 @@
+// Named limits with their units last. Each says why it has its value; the
+// relationships between them are checked once at start-up by checkLimits().
+
+const MiB = 1024 * 1024;
+
+/** Largest request body, compressed or after decompression: OTLP exporters batch
+ * at most a few MiB, and 20 MiB bounds memory per request. */
+export const BODY_BYTES_MAX = 20 * MiB;
+
+/** A flush every second keeps data visible quickly while batching many requests
+ * into one Parquet file and one commit. */
+export const FLUSH_INTERVAL_MS = 1000;
+
+/** Rows per Parquet file before an early flush: large enough for good
+ * compression, small enough to bound flush memory in DuckDB. */
+export const FLUSH_ROWS_MAX = 250_000;
+
+/** Buffered row bytes (NDJSON) per table before an early flush. */
+export const FLUSH_BYTES_MAX = 64 * MiB;
+
+/** Buffered row bytes across all tables; beyond it requests get 429 so
+ * exporters back off instead of the process growing without bound. */
+export const BUFFER_BYTES_MAX = 512 * MiB;
+
+/** Attempts to claim a Delta version when other writers keep winning. */
+export const COMMIT_ATTEMPTS_MAX = 20;
+
+/** How long a clean stop may spend draining before giving up. */
+export const SHUTDOWN_DEADLINE_MS = 30_000;
+
+/** Smallest Retry-After we send: exporters treat 0 as "now". */
+export const RETRY_AFTER_MIN_S = 1;
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 4318;
+export const DEFAULT_WAREHOUSE = './warehouse';
+
+export type Limits = {
+  bodyBytesMax: number;
+  flushIntervalMs: number;
+  flushRowsMax: number;
+  flushBytesMax: number;
+  bufferBytesMax: number;
+};
+
+export const DEFAULT_LIMITS: Limits = {
+  bodyBytesMax: BODY_BYTES_MAX,
+  flushIntervalMs: FLUSH_INTERVAL_MS,
+  flushRowsMax: FLUSH_ROWS_MAX,
+  flushBytesMax: FLUSH_BYTES_MAX,
+  bufferBytesMax: BUFFER_BYTES_MAX,
+};
+
+/** Fails fast, naming the rule, when limits contradict each other. */
+export function checkLimits(l: Limits): void {
+  const positive: (keyof Limits)[] = ['bodyBytesMax', 'flushIntervalMs', 'flushRowsMax', 'flushBytesMax', 'bufferBytesMax'];
+  for (const k of positive) {
+    if (!Number.isSafeInteger(l[k]) || l[k] <= 0) throw new Error(`limit ${k} must be a positive integer, got ${l[k]}`);
+  }
+  if (l.flushBytesMax > l.bufferBytesMax) {
+    throw new Error(`limit flushBytesMax (${l.flushBytesMax}) must not exceed bufferBytesMax (${l.bufferBytesMax})`);
+  }
+}

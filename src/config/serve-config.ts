@@ -1,0 +1,44 @@
+// Serve configuration from flags and environment, validated once at start-up
+// with messages that name the setting, the rule and the value.
+import { checkLimits, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, DEFAULT_WAREHOUSE, type Limits } from './limits.ts';
+
+export type ServeConfig = {
+  host: string;
+  port: number;
+  warehouse: string;
+  limits: Limits;
+};
+
+export type ServeInputs = {
+  host?: string | undefined;
+  port?: string | undefined;
+  warehouse?: string | undefined;
+  flushIntervalMs?: string | undefined;
+  maxBodyBytes?: string | undefined;
+};
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): ServeConfig {
+  const host = flags.host ?? env.OTLP2DELTA_HOST ?? DEFAULT_HOST;
+  if (host.trim() === '') throw new Error('host must not be empty');
+  const portRaw = flags.port ?? env.OTLP2DELTA_PORT;
+  const port = portRaw === undefined ? DEFAULT_PORT : integer('port', portRaw, 0, 65535);
+  const warehouse = flags.warehouse ?? env.OTLP2DELTA_WAREHOUSE ?? DEFAULT_WAREHOUSE;
+  if (warehouse.trim() === '') throw new Error('warehouse must not be empty');
+  const limits: Limits = { ...DEFAULT_LIMITS };
+  if (flags.flushIntervalMs !== undefined) {
+    limits.flushIntervalMs = integer('--flush-interval-ms', flags.flushIntervalMs, 10, 3_600_000);
+  }
+  if (flags.maxBodyBytes !== undefined) {
+    limits.bodyBytesMax = integer('--max-body-bytes', flags.maxBodyBytes, 1024, 1024 * 1024 * 1024);
+  }
+  checkLimits(limits);
+  return { host, port, warehouse, limits };
+}

@@ -1,0 +1,75 @@
+// Finds the Delta table a request names, checks it has one of our layouts, and
+// remembers it. A table that does not exist yet is looked up again on the next
+// request, so tables created while the server runs are picked up.
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { loadSnapshot } from '../delta/snapshot.ts';
+import { OtlpError } from '../errors.ts';
+import { formatTableName, tablePathSegments, type TableName } from '../tables/names.ts';
+import { deltaSchemaString, schemaFor, TABLE_KINDS, type TableKind, type TableSchema } from '../tables/schema.ts';
+
+export type TableHandle = {
+  name: TableName;
+  /** catalog.schema.table, lower case. */
+  fullName: string;
+  dir: string;
+  kind: TableKind;
+  schema: TableSchema;
+  /** Latest Delta version this process knows of; writers advance it. */
+  version: number;
+};
+
+/** The layout kind whose Delta schema equals this schemaString, if any. */
+export function kindOfSchemaString(schemaString: string): TableKind | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(schemaString);
+  } catch {
+    return undefined;
+  }
+  return TABLE_KINDS.find((k) => isDeepStrictEqual(parsed, JSON.parse(deltaSchemaString(schemaFor(k).columns))));
+}
+
+export function tableDir(warehouse: string, name: TableName): string {
+  return path.join(path.resolve(warehouse), ...tablePathSegments(name));
+}
+
+export class TableRegistry {
+  private readonly handles = new Map<string, Promise<TableHandle>>();
+
+  constructor(readonly warehouse: string) {}
+
+  open(name: TableName): Promise<TableHandle> {
+    const key = formatTableName(name);
+    let h = this.handles.get(key);
+    if (!h) {
+      h = this.load(name);
+      this.handles.set(key, h);
+      // Forget failures so a table created later is found on the next request.
+      h.catch(() => this.handles.delete(key));
+    }
+    return h;
+  }
+
+  private async load(name: TableName): Promise<TableHandle> {
+    const fullName = formatTableName(name);
+    const dir = tableDir(this.warehouse, name);
+    let snap;
+    try {
+      snap = await loadSnapshot(dir);
+    } catch (e) {
+      throw new OtlpError('internal', `table ${fullName} could not be read: ${(e as Error).message}`, { cause: e });
+    }
+    if (!snap) {
+      throw new OtlpError(
+        'not_found',
+        `table ${fullName} does not exist; create it first, e.g. otlp2delta create-table ${fullName} --kind metrics|logs|spans`,
+      );
+    }
+    const kind = kindOfSchemaString(snap.metaData.schemaString);
+    if (!kind) {
+      throw new OtlpError('invalid', `table ${fullName} exists but its schema is not one of the otel metrics, logs or spans layouts`);
+    }
+    return { name, fullName, dir, kind, schema: schemaFor(kind), version: snap.version };
+  }
+}

@@ -1,0 +1,86 @@
+// Keeps wide JSON integer literals exact by quoting them before JSON.parse sees them.
+//
+// JSON.parse turns every number into a double, so a bare 9223372036854775807
+// (legal OTLP/JSON for an int64) would come back rounded. Quoting the literal
+// keeps its digits; the decoder then reads a decimal string, which protobufjs
+// accepts for 64-bit fields and converts with Number() for doubles, giving the
+// same double JSON.parse would have produced. Literals of at most 15 digits are
+// always exact as doubles and are left alone, as is anything with a fraction
+// or exponent (those are doubles on the wire anyway).
+
+const MAX_EXACT_DIGITS = 15;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+const PLUS = 0x2b;
+
+const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
+
+/** Index just past the closing quote of the string literal opening at `start`, or -1 if unterminated. */
+function skipString(text: string, start: number): number {
+  let i = start + 1;
+  for (;;) {
+    const close = text.indexOf('"', i);
+    if (close < 0) return -1;
+    let slashes = 0;
+    for (let j = close - 1; j > start && text.charCodeAt(j) === BACKSLASH; j--) slashes++;
+    // An odd run of backslashes escapes this quote; keep looking.
+    if (slashes % 2 === 0) return close + 1;
+    i = close + 1;
+  }
+}
+
+/**
+ * `text` with every integer literal of more than 15 digits wrapped in quotes.
+ * Malformed JSON passes through (possibly partly rewritten) for JSON.parse to reject.
+ */
+export function quoteWideIntegers(text: string): string {
+  // Cheap exit for the common case of no 16-digit run anywhere, even inside strings.
+  if (!/\d{16}/.test(text)) return text;
+  let out: string[] | null = null;
+  let copied = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const end = skipString(text, i);
+      if (end < 0) break;
+      i = end;
+      continue;
+    }
+    if (c !== MINUS && !isDigit(c)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (c === MINUS) i++;
+    const digitsStart = i;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    const digits = i - digitsStart;
+    const next = i < n ? text.charCodeAt(i) : -1;
+    if (next === DOT || next === LOWER_E || next === UPPER_E) {
+      // A double: skip the rest of the token untouched.
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (!(isDigit(d) || d === DOT || d === LOWER_E || d === UPPER_E || d === PLUS || d === MINUS)) break;
+        i++;
+      }
+      continue;
+    }
+    if (digits > MAX_EXACT_DIGITS) {
+      out ??= [];
+      out.push(text.slice(copied, start), '"', text.slice(start, i), '"');
+      copied = i;
+    }
+  }
+  if (out === null) return text;
+  out.push(text.slice(copied));
+  return out.join('');
+}

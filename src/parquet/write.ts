@@ -1,0 +1,64 @@
+// Turns one staged NDJSON batch into one zstd Parquet data file through DuckDB,
+// and measures what the Delta add action needs: exact size, rows and stats.
+import { randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { fsyncDir, fsyncFile } from '../delta/fsync.ts';
+import { withConnection, type Db } from '../duckdb/db.ts';
+import { sqlString } from '../duckdb/sql.ts';
+import { duckdbType, quoteIdent, type TableSchema } from '../tables/schema.ts';
+import { statsQuery } from './stats.ts';
+
+/**
+ * Upper bound on one NDJSON line. A row may hold up to ~20 MiB of text, and
+ * JSON escaping can grow that several times (\u00XX is 6 bytes for 1). DuckDB
+ * sizes its read buffer to the file, not to this bound, so it costs nothing
+ * for ordinary batches.
+ */
+export const NDJSON_LINE_BYTES_MAX = 256 * 1024 * 1024;
+
+export type WrittenFile = { size: number; numRecords: number; stats: string };
+
+/** The read_ndjson call that types every column as the schema says, in schema order. */
+export function readNdjsonSql(schema: TableSchema, ndjsonPath: string): string {
+  // read_ndjson expands glob characters, so a path holding them could read other files.
+  if (/[*?[\]{}]/.test(ndjsonPath)) throw new Error(`NDJSON path must not contain glob characters: ${ndjsonPath}`);
+  const columns = schema.columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`).join(', ');
+  return (
+    `read_ndjson(${sqlString(ndjsonPath)}, columns = {${columns}}, format = 'newline_delimited', ` +
+    `maximum_object_size = ${NDJSON_LINE_BYTES_MAX})`
+  );
+}
+
+/**
+ * Writes the rows of `ndjsonPath` to `outPath` as Parquet with the schema's
+ * column types. The file is fsync'd but not yet part of the table: it only
+ * becomes visible once a Delta commit adds it.
+ */
+export async function writeParquet(db: Db, schema: TableSchema, ndjsonPath: string, outPath: string): Promise<WrittenFile> {
+  // Temp tables are per connection; the unique name also keeps retries of one batch apart.
+  const temp = quoteIdent(`ndjson_${randomUUID().replaceAll('-', '')}`);
+  const query = statsQuery(schema, temp);
+  try {
+    const measured = await withConnection(db, async (conn) => {
+      await conn.run(`CREATE TEMP TABLE ${temp} AS SELECT * FROM ${readNdjsonSql(schema, ndjsonPath)}`);
+      try {
+        await conn.run(`COPY ${temp} TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd)`);
+        const [row] = await conn.rows(query.sql);
+        if (!row) throw new Error('stats query returned no row');
+        return query.build(row);
+      } finally {
+        // Closing the connection drops the table anyway; a failed drop must not hide the real error.
+        await conn.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+      }
+    });
+    await fsyncFile(outPath);
+    await fsyncDir(path.dirname(outPath));
+    const { size } = await fsp.stat(outPath);
+    return { size, numRecords: Number(measured.numRecords), stats: measured.stats };
+  } catch (e) {
+    // No commit will name a half-written file, so it would only be clutter.
+    await fsp.rm(outPath, { force: true });
+    throw e;
+  }
+}

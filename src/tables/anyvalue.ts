@@ -1,0 +1,138 @@
+// AnyValue rendering: the strings attribute maps and log bodies hold for every OTLP value kind.
+import { toInt64 } from '../otlp/int64.ts';
+import type { AnyValue, Bytes, Int64, KeyValue } from '../otlp/types.ts';
+import { oneofMember } from './oneof.ts';
+import type { MapValue } from './row.ts';
+
+type Member = NonNullable<AnyValue['value']>;
+
+/** Probe order for objects without a discriminator; strings, by far the most common, first. */
+const MEMBERS: readonly Member[] = [
+  'stringValue',
+  'boolValue',
+  'intValue',
+  'doubleValue',
+  'arrayValue',
+  'kvlistValue',
+  'bytesValue',
+];
+
+const TWO_32 = 4294967296;
+/** |high word| below this keeps high * 2^32 + low within ±2^53, where doubles are exact. */
+const EXACT_HIGH = 0x200000;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function memberOf(v: AnyValue): Member | undefined {
+  return oneofMember(v, 'value', MEMBERS);
+}
+
+/** An int64 as a number when that is exact (the common case, with no bigint work), else a bigint. */
+function exactInt(v: Int64): number | bigint {
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v)) return v;
+  } else if (typeof v === 'object') {
+    const high = v.high;
+    if (high >= -EXACT_HIGH && high < EXACT_HIGH) {
+      const n = high * TWO_32 + (v.low >>> 0);
+      if (Number.isSafeInteger(n)) return n;
+    }
+  }
+  const b = toInt64(v);
+  return b >= -MAX_SAFE && b <= MAX_SAFE ? Number(b) : b;
+}
+
+/** Shortest round-trip text; -0 keeps its sign so that it round-trips too. */
+function doubleText(x: number): string {
+  return x === 0 && 1 / x < 0 ? '-0' : String(x);
+}
+
+function base64(b: Bytes): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+}
+
+/**
+ * A value as one JSON element. Numbers stay JSON numbers only while a JSON
+ * reader gets them back exactly; wider ints and NaN/±Infinity (which JSON
+ * cannot spell as numbers) become strings.
+ */
+function jsonOf(v: AnyValue | null | undefined): string {
+  if (v == null) return 'null';
+  switch (memberOf(v)) {
+    case 'stringValue':
+      return v.stringValue == null ? 'null' : JSON.stringify(v.stringValue);
+    case 'boolValue':
+      return v.boolValue == null ? 'null' : v.boolValue ? 'true' : 'false';
+    case 'intValue': {
+      if (v.intValue == null) return 'null';
+      const n = exactInt(v.intValue);
+      return typeof n === 'number' ? String(n) : `"${n}"`;
+    }
+    case 'doubleValue': {
+      const x = v.doubleValue;
+      if (x == null) return 'null';
+      return Number.isFinite(x) ? doubleText(x) : `"${x}"`;
+    }
+    case 'bytesValue':
+      return v.bytesValue == null ? 'null' : `"${base64(v.bytesValue)}"`;
+    case 'arrayValue':
+      return v.arrayValue == null ? 'null' : arrayJson(v.arrayValue.values);
+    case 'kvlistValue':
+      return v.kvlistValue == null ? 'null' : kvlistJson(v.kvlistValue.values);
+    default:
+      return 'null';
+  }
+}
+
+function arrayJson(values: readonly AnyValue[] | null | undefined): string {
+  if (!values || values.length === 0) return '[]';
+  let out = '[' + jsonOf(values[0]);
+  for (let i = 1; i < values.length; i++) out += ',' + jsonOf(values[i]);
+  return out + ']';
+}
+
+/** A repeated key keeps its first position and its last value, as JSON.parse treats duplicates. */
+function kvlistJson(kvs: readonly KeyValue[] | null | undefined): string {
+  if (!kvs || kvs.length === 0) return '{}';
+  const fields = new Map<string, string>();
+  for (const kv of kvs) fields.set(kv.key ?? '', jsonOf(kv.value));
+  let out = '';
+  for (const [key, json] of fields) out += (out === '' ? '{' : ',') + JSON.stringify(key) + ':' + json;
+  return out + '}';
+}
+
+/**
+ * The text of a value for a MAP<STRING,STRING> entry or a log body: scalars
+ * as plain text, arrays and key-value lists as compact JSON. An empty or
+ * missing value is NULL.
+ */
+export function renderAnyValue(v: AnyValue | null | undefined): string | null {
+  if (v == null) return null;
+  switch (memberOf(v)) {
+    case 'stringValue':
+      return v.stringValue ?? null;
+    case 'boolValue':
+      return v.boolValue == null ? null : v.boolValue ? 'true' : 'false';
+    case 'intValue':
+      return v.intValue == null ? null : String(exactInt(v.intValue));
+    case 'doubleValue':
+      return v.doubleValue == null ? null : doubleText(v.doubleValue);
+    case 'bytesValue':
+      return v.bytesValue == null ? null : base64(v.bytesValue);
+    case 'arrayValue':
+      return v.arrayValue == null ? null : arrayJson(v.arrayValue.values);
+    case 'kvlistValue':
+      return v.kvlistValue == null ? null : kvlistJson(v.kvlistValue.values);
+    default:
+      return null;
+  }
+}
+
+/**
+ * An attribute list as a map. Never NULL: an empty list is an empty map. A
+ * repeated key keeps its first position and its last value (Map.set semantics).
+ */
+export function attributesMap(kvs: readonly KeyValue[] | null | undefined): MapValue {
+  const map: MapValue = new Map();
+  if (kvs) for (const kv of kvs) map.set(kv.key ?? '', renderAnyValue(kv.value));
+  return map;
+}

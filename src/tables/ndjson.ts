@@ -1,0 +1,136 @@
+// Renders rows as the NDJSON text DuckDB's read_ndjson loads into typed columns;
+// the encodings here are the ones that keep int64 and IEEE doubles exact.
+import type { MapValue, Row, Value } from './row.ts';
+
+// Pieces are pushed to an array and joined once per row: building the text by
+// `+=` leaves a rope of thousands of small string nodes per batch alive until
+// the end, and the garbage collector then spends more time than the encoder.
+
+// Struct keys repeat on every row, so their quoted form is worth remembering.
+// Map keys (attribute names) are unbounded and are quoted each time instead.
+const keyCache = new Map<string, string>();
+const KEY_CACHE_MAX = 4096;
+// Above this length a native scan beats the JS loop below.
+const SHORT_STRING_MAX = 256;
+
+// Node 20 ships these ES2024 string methods; the compiler's lib stops at ES2023.
+type WellFormedApi = string & { isWellFormed(): boolean; toWellFormed(): string };
+
+function quoteKey(key: string): string {
+  let quoted = keyCache.get(key);
+  if (quoted === undefined) {
+    quoted = `${escapedString(key)}:`;
+    if (keyCache.size < KEY_CACHE_MAX) keyCache.set(key, quoted);
+  }
+  return quoted;
+}
+
+// DuckDB rejects a whole file when one string holds a lone UTF-16 surrogate
+// (JSON.parse of OTLP/JSON can produce them); U+FFFD is what any UTF-8
+// encoder would have written instead.
+function escapedString(s: string): string {
+  const w = s as WellFormedApi;
+  return JSON.stringify(w.isWellFormed() ? s : w.toWellFormed());
+}
+
+function pushString(out: string[], s: string): void {
+  const n = s.length;
+  if (n < SHORT_STRING_MAX) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) break;
+    }
+    if (i === n) {
+      out.push('"', s, '"');
+      return;
+    }
+  }
+  out.push(escapedString(s));
+}
+
+function pushDouble(out: string[], x: number): void {
+  if (Number.isFinite(x)) {
+    // A bare "-0" is read as the integer 0 and loses its sign.
+    out.push(x === 0 && 1 / x < 0 ? '-0.0' : String(x));
+  } else if (Number.isNaN(x)) {
+    // DuckDB casts these JSON strings to the IEEE specials for DOUBLE columns.
+    out.push('"NaN"');
+  } else {
+    out.push(x > 0 ? '"Infinity"' : '"-Infinity"');
+  }
+}
+
+function pushMap(out: string[], m: MapValue): void {
+  let sep = '{';
+  for (const [k, v] of m) {
+    out.push(sep);
+    sep = ',';
+    pushString(out, k);
+    out.push(':');
+    if (v === null) out.push('null');
+    else pushString(out, v);
+  }
+  out.push(sep === '{' ? '{}' : '}');
+}
+
+function pushArray(out: string[], a: Value[]): void {
+  out.push('[');
+  for (let i = 0; i < a.length; i++) {
+    if (i > 0) out.push(',');
+    pushValue(out, a[i] as Value);
+  }
+  out.push(']');
+}
+
+function pushValue(out: string[], v: Value): void {
+  switch (typeof v) {
+    case 'string':
+      return pushString(out, v);
+    case 'number':
+      return pushDouble(out, v);
+    case 'bigint':
+      out.push(v.toString());
+      return;
+    case 'boolean':
+      out.push(v ? 'true' : 'false');
+      return;
+    default:
+      if (v === null) out.push('null');
+      else if (Array.isArray(v)) pushArray(out, v);
+      else if (v instanceof Map) pushMap(out, v);
+      else pushRow(out, v);
+  }
+}
+
+function pushRow(out: string[], row: Row): void {
+  let sep = '{';
+  for (const key in row) {
+    const v = row[key];
+    if (v === undefined) continue;
+    out.push(sep, quoteKey(key));
+    sep = ',';
+    pushValue(out, v);
+  }
+  out.push(sep === '{' ? '{}' : '}');
+}
+
+/** One row as a single-line JSON object (no trailing newline). */
+export function rowToJson(row: Row): string {
+  const parts: string[] = [];
+  pushRow(parts, row);
+  return parts.join('');
+}
+
+/** Rows as NDJSON: one object per line, newline-terminated. */
+export function rowsToNdjson(rows: Row[]): string {
+  const lines: string[] = [];
+  const parts: string[] = [];
+  for (const row of rows) {
+    parts.length = 0;
+    pushRow(parts, row);
+    parts.push('\n');
+    lines.push(parts.join(''));
+  }
+  return lines.join('');
+}

@@ -1,0 +1,166 @@
+// Validates each Delta log action against the writer contract and replays the log into a snapshot.
+import { deltaSchemaString, schemaFor, type TableKind } from '../../src/tables/schema.ts';
+import { isPlainObject, type DeltaLog } from './delta-log.ts';
+import { firstDifference, parseJsonExact, renderValue } from './json-exact.ts';
+
+export type SnapshotFile = { path: string; version: number; add: Record<string, unknown> };
+export type Snapshot = {
+  protocol: Record<string, unknown> | undefined;
+  metaData: Record<string, unknown> | undefined;
+  files: Map<string, SnapshotFile>;
+  txns: Map<string, bigint | number>;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// RFC 2396 path characters; anything else should have been percent-encoded.
+const URI_PATH_CHARS = /^[A-Za-z0-9\-_.!~*'()%:@&=+$,;/]*$/;
+
+const isInt = (v: unknown): boolean => typeof v === 'bigint' || Number.isSafeInteger(v);
+const keysOf = (v: Record<string, unknown>): string => `[${Object.keys(v).join(', ')}]`;
+
+export function replayLog(log: DeltaLog, kind: TableKind, problems: string[]): Snapshot {
+  const snap: Snapshot = { protocol: undefined, metaData: undefined, files: new Map(), txns: new Map() };
+  for (const commit of log.commits) {
+    const at = `v${commit.version}`;
+    const seen = { metaData: 0, protocol: 0, txn: new Set<string>(), add: new Set<string>(), remove: new Set<string>() };
+    for (const action of commit.actions) {
+      const [type, body] = Object.entries(action)[0] as [string, unknown];
+      if (!isPlainObject(body)) {
+        if (type !== 'commitInfo') problems.push(`${at}: ${type} action is not an object`);
+        continue;
+      }
+      switch (type) {
+        case 'protocol':
+          if (seen.protocol++ === 1) problems.push(`${at}: more than one protocol action`);
+          checkProtocol(body, at, problems);
+          snap.protocol = body;
+          break;
+        case 'metaData':
+          if (seen.metaData++ === 1) problems.push(`${at}: more than one metaData action`);
+          checkMetaData(body, kind, at, problems);
+          if (snap.metaData && body.id !== snap.metaData.id) problems.push(`${at}: metaData.id changed from ${renderValue(snap.metaData.id)}`);
+          snap.metaData = body;
+          break;
+        case 'txn': {
+          const appId = body.appId;
+          if (typeof appId !== 'string' || appId === '') {
+            problems.push(`${at}: txn.appId must be a non-empty string`);
+            break;
+          }
+          if (seen.txn.has(appId)) problems.push(`${at}: more than one txn for appId '${appId}'`);
+          seen.txn.add(appId);
+          const version = body.version;
+          if (!isInt(version)) problems.push(`${at}: txn '${appId}' version ${renderValue(version)} is not an integer`);
+          else snap.txns.set(appId, version as bigint | number);
+          if (body.lastUpdated != null && typeof body.lastUpdated !== 'number') problems.push(`${at}: txn '${appId}' lastUpdated is not a number`);
+          break;
+        }
+        case 'add':
+        case 'remove': {
+          const path = body.path;
+          if (typeof path !== 'string') {
+            problems.push(`${at}: ${type} without a string path`);
+            break;
+          }
+          const set = type === 'add' ? seen.add : seen.remove;
+          if (set.has(path)) problems.push(`${at}: more than one ${type} for path '${path}'`);
+          set.add(path);
+          if (typeof body.dataChange !== 'boolean') problems.push(`${at}: ${type} '${path}' dataChange is not a boolean`);
+          if (type === 'add') {
+            checkAdd(body, `${at}: add '${path}'`, problems);
+            // Re-adding moves the entry to the end, matching the newest commit's view.
+            snap.files.delete(path);
+            snap.files.set(path, { path, version: commit.version, add: body });
+          } else {
+            if (body.deletionTimestamp != null && typeof body.deletionTimestamp !== 'number') problems.push(`${at}: remove '${path}' deletionTimestamp is not a number`);
+            snap.files.delete(path);
+          }
+          break;
+        }
+        default:
+          // commitInfo is free-form and unknown actions must be ignored by readers.
+          break;
+      }
+    }
+    if (commit.version === 0) {
+      if (seen.protocol === 0) problems.push('v0: no protocol action');
+      if (seen.metaData === 0) problems.push('v0: no metaData action');
+    }
+  }
+  return snap;
+}
+
+function checkProtocol(p: Record<string, unknown>, at: string, problems: string[]): void {
+  if (p.minReaderVersion !== 1 || p.minWriterVersion !== 2) {
+    problems.push(`${at}: protocol is (${renderValue(p.minReaderVersion)}, ${renderValue(p.minWriterVersion)}), expected (1, 2)`);
+  }
+  const extra = Object.keys(p).filter((k) => k !== 'minReaderVersion' && k !== 'minWriterVersion');
+  if (extra.length > 0) problems.push(`${at}: protocol has unexpected keys [${extra.join(', ')}] (table features need reader 3 / writer 7)`);
+}
+
+function checkMetaData(m: Record<string, unknown>, kind: TableKind, at: string, problems: string[]): void {
+  const bad = (why: string) => problems.push(`${at}: metaData ${why}`);
+  if (typeof m.id !== 'string' || !UUID.test(m.id)) bad(`id ${renderValue(m.id)} is not a UUID string`);
+  const fmt = firstDifference(m.format, { provider: 'parquet', options: {} }, 'format');
+  if (fmt) bad(fmt);
+  if (typeof m.schemaString !== 'string') {
+    bad('schemaString is not a string');
+  } else {
+    try {
+      const expected = parseJsonExact(deltaSchemaString(schemaFor(kind).columns));
+      const d = firstDifference(parseJsonExact(m.schemaString), expected, 'schema');
+      if (d) bad(`schemaString differs from the ${kind} layout at ${d}`);
+    } catch (e) {
+      bad(`schemaString does not parse: ${(e as Error).message}`);
+    }
+  }
+  if (!Array.isArray(m.partitionColumns) || m.partitionColumns.length !== 0) bad(`partitionColumns ${renderValue(m.partitionColumns)}, expected []`);
+  if (!isPlainObject(m.configuration)) {
+    bad('configuration is not an object');
+  } else {
+    const conf = m.configuration;
+    for (const [k, v] of Object.entries(conf)) if (typeof v !== 'string') bad(`configuration['${k}'] is ${renderValue(v)}, values must be strings`);
+    const wanted = { ...schemaFor(kind).tableProperties, 'otel.schemaVersion': 'v1' };
+    for (const [k, v] of Object.entries(wanted)) {
+      if (conf[k] !== v) bad(`configuration['${k}'] is ${renderValue(conf[k])}, expected '${v}'`);
+    }
+  }
+  if (m.createdTime != null && typeof m.createdTime !== 'number') bad('createdTime is not a number');
+  for (const k of ['name', 'description'] as const) if (m[k] != null && typeof m[k] !== 'string') bad(`${k} is not a string`);
+}
+
+function checkAdd(a: Record<string, unknown>, at: string, problems: string[]): void {
+  const bad = (why: string) => problems.push(`${at}: ${why}`);
+  for (const why of addPathProblems(a.path as string)) bad(why);
+  if (!isPlainObject(a.partitionValues) || Object.keys(a.partitionValues).length !== 0) bad(`partitionValues ${renderValue(a.partitionValues)}, expected {}`);
+  if (!Number.isSafeInteger(a.size) || (a.size as number) < 0) bad(`size ${renderValue(a.size)} is not a byte count`);
+  if (typeof a.modificationTime !== 'number' || !Number.isSafeInteger(a.modificationTime)) bad(`modificationTime ${renderValue(a.modificationTime)} is not integer ms`);
+  if (typeof a.stats !== 'string') bad(`stats must be a JSON string, got ${renderValue(a.stats)}`);
+  if (a.deletionVector != null) bad('has a deletionVector, which needs table features');
+  if (a.tags != null && !isPlainObject(a.tags)) bad('tags is not an object');
+  const known = ['path', 'partitionValues', 'size', 'modificationTime', 'dataChange', 'stats', 'tags', 'deletionVector', 'baseRowId', 'defaultRowCommitVersion', 'clusteringProvider'];
+  const extra = Object.keys(a).filter((k) => !known.includes(k));
+  if (extra.length > 0) bad(`unexpected keys [${extra.join(', ')}] of ${keysOf(a)}`);
+}
+
+/** Why a relative add path would be unsafe or unreadable; empty when fine. */
+export function addPathProblems(path: string): string[] {
+  const out: string[] = [];
+  if (path === '') return ['path is empty'];
+  if (path.startsWith('/')) out.push('path is absolute');
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(path)) out.push('path carries a URI scheme');
+  if (!URI_PATH_CHARS.test(path)) out.push('path has characters that must be percent-encoded');
+  for (const seg of path.split('/')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(seg);
+    } catch {
+      out.push(`path segment '${seg}' has a malformed %-escape`);
+      continue;
+    }
+    if (decoded === '' || decoded === '.' || decoded === '..') out.push(`path has a '${decoded}' segment`);
+    else if (decoded.includes('/') || decoded.includes('\\')) out.push(`path segment '${seg}' decodes to a separator`);
+    else if (decoded.startsWith('_') || decoded.startsWith('.')) out.push(`path segment '${decoded}' is hidden from readers`);
+  }
+  return out;
+}
