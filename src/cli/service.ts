@@ -1,5 +1,5 @@
-// Wires the running service together: DuckDB, the ingest pipeline, the HTTP
-// app and server. Tests start it in-process through the same function.
+// Wires the running service together: DuckDB, staging, the ingest pipeline,
+// the HTTP app and server. Tests start it in-process through the same function.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SHUTDOWN_DEADLINE_MS } from '../config/limits.ts';
@@ -7,25 +7,38 @@ import type { ServeConfig } from '../config/serve-config.ts';
 import { openDuckDb } from '../duckdb/db.ts';
 import { createApp } from '../http/app.ts';
 import { listen } from '../http/server.ts';
+import { InflightBudget } from '../ingest/budget.ts';
 import { Pipeline } from '../ingest/pipeline.ts';
+import { openStaging } from '../wal/staging.ts';
 
 export type Service = {
   url: string;
   warehouse: string;
+  staging: string;
   pipeline: Pipeline;
-  /** Stops intake, writes everything accepted, closes. Safe to call twice. */
+  /** Stops intake, commits everything staged, closes. Safe to call twice. */
   stop(): Promise<boolean>;
 };
 
 export async function startService(config: ServeConfig, log: (line: string) => void): Promise<Service> {
   const warehouse = path.resolve(config.warehouse);
   await mkdir(warehouse, { recursive: true });
+  const staging = await openStaging(config.staging);
   const db = await openDuckDb();
-  const pipeline = new Pipeline({ warehouse, db, limits: config.limits, log });
+  let pipeline: Pipeline;
+  try {
+    // Recovery happens here, before the port is opened: staged rows go first.
+    pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log });
+  } catch (e) {
+    db.close();
+    await staging.release();
+    throw e;
+  }
   let accepting = true;
   const app = createApp({
     ingestor: pipeline,
     bodyBytesMax: config.limits.bodyBytesMax,
+    inflight: new InflightBudget(config.limits.inflightBytesMax),
     log,
     accepting: () => accepting,
   });
@@ -38,9 +51,10 @@ export async function startService(config: ServeConfig, log: (line: string) => v
       await server.close();
       const drained = await pipeline.close(SHUTDOWN_DEADLINE_MS);
       db.close();
+      await staging.release();
       return drained;
     })();
     return stopping;
   };
-  return { url: `http://${host}:${server.port}`, warehouse, pipeline, stop };
+  return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, stop };
 }

@@ -18,9 +18,13 @@ export const FLUSH_ROWS_MAX = 250_000;
 /** Buffered row bytes (NDJSON) per table before an early flush. */
 export const FLUSH_BYTES_MAX = 64 * MiB;
 
-/** Buffered row bytes across all tables; beyond it requests get 429 so
- * exporters back off instead of the process growing without bound. */
-export const BUFFER_BYTES_MAX = 512 * MiB;
+/** Staged (acknowledged, not yet committed) bytes across all tables; beyond
+ * it requests get 429 so exporters back off instead of the disk filling up. */
+export const STAGING_BYTES_MAX = 1024 * MiB;
+
+/** Request bytes held in memory at once (bodies being read and decoded);
+ * beyond it requests get 429 instead of the heap growing without bound. */
+export const INFLIGHT_BYTES_MAX = 256 * MiB;
 
 /** Attempts to claim a Delta version when other writers keep winning. */
 export const COMMIT_ATTEMPTS_MAX = 20;
@@ -31,6 +35,9 @@ export const SHUTDOWN_DEADLINE_MS = 30_000;
 /** Smallest Retry-After we send: exporters treat 0 as "now". */
 export const RETRY_AFTER_MIN_S = 1;
 
+/** Largest Retry-After we send: longer waits only delay the exporters' own retries. */
+export const RETRY_AFTER_MAX_S = 60;
+
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 4318;
 export const DEFAULT_WAREHOUSE = './warehouse';
@@ -40,7 +47,8 @@ export type Limits = {
   flushIntervalMs: number;
   flushRowsMax: number;
   flushBytesMax: number;
-  bufferBytesMax: number;
+  stagingBytesMax: number;
+  inflightBytesMax: number;
 };
 
 export const DEFAULT_LIMITS: Limits = {
@@ -48,16 +56,27 @@ export const DEFAULT_LIMITS: Limits = {
   flushIntervalMs: FLUSH_INTERVAL_MS,
   flushRowsMax: FLUSH_ROWS_MAX,
   flushBytesMax: FLUSH_BYTES_MAX,
-  bufferBytesMax: BUFFER_BYTES_MAX,
+  stagingBytesMax: STAGING_BYTES_MAX,
+  inflightBytesMax: INFLIGHT_BYTES_MAX,
 };
 
 /** Fails fast, naming the rule, when limits contradict each other. */
 export function checkLimits(l: Limits): void {
-  const positive: (keyof Limits)[] = ['bodyBytesMax', 'flushIntervalMs', 'flushRowsMax', 'flushBytesMax', 'bufferBytesMax'];
+  const positive: (keyof Limits)[] = [
+    'bodyBytesMax',
+    'flushIntervalMs',
+    'flushRowsMax',
+    'flushBytesMax',
+    'stagingBytesMax',
+    'inflightBytesMax',
+  ];
   for (const k of positive) {
     if (!Number.isSafeInteger(l[k]) || l[k] <= 0) throw new Error(`limit ${k} must be a positive integer, got ${l[k]}`);
   }
-  if (l.flushBytesMax > l.bufferBytesMax) {
-    throw new Error(`limit flushBytesMax (${l.flushBytesMax}) must not exceed bufferBytesMax (${l.bufferBytesMax})`);
+  if (l.flushBytesMax > l.stagingBytesMax) {
+    throw new Error(`limit flushBytesMax (${l.flushBytesMax}) must not exceed stagingBytesMax (${l.stagingBytesMax})`);
+  }
+  if (l.bodyBytesMax > l.inflightBytesMax) {
+    throw new Error(`limit bodyBytesMax (${l.bodyBytesMax}) must not exceed inflightBytesMax (${l.inflightBytesMax})`);
   }
 }

@@ -1,11 +1,14 @@
 // Serve configuration from flags and environment, validated once at start-up
 // with messages that name the setting, the rule and the value.
+import path from 'node:path';
 import { checkLimits, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, DEFAULT_WAREHOUSE, type Limits } from './limits.ts';
 
 export type ServeConfig = {
   host: string;
   port: number;
   warehouse: string;
+  /** Write-ahead staging folder; one per server process. */
+  staging: string;
   limits: Limits;
 };
 
@@ -13,8 +16,11 @@ export type ServeInputs = {
   host?: string | undefined;
   port?: string | undefined;
   warehouse?: string | undefined;
+  staging?: string | undefined;
   flushIntervalMs?: string | undefined;
   maxBodyBytes?: string | undefined;
+  maxStagingBytes?: string | undefined;
+  maxInflightBytes?: string | undefined;
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -32,6 +38,8 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
   const port = portRaw === undefined ? DEFAULT_PORT : integer('port', portRaw, 0, 65535);
   const warehouse = flags.warehouse ?? env.OTLP2DELTA_WAREHOUSE ?? DEFAULT_WAREHOUSE;
   if (warehouse.trim() === '') throw new Error('warehouse must not be empty');
+  const staging = flags.staging ?? env.OTLP2DELTA_STAGING ?? path.join(warehouse, '.otlp2delta', 'staging');
+  if (staging.trim() === '') throw new Error('staging must not be empty');
   const limits: Limits = { ...DEFAULT_LIMITS };
   if (flags.flushIntervalMs !== undefined) {
     limits.flushIntervalMs = integer('--flush-interval-ms', flags.flushIntervalMs, 10, 3_600_000);
@@ -39,6 +47,14 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
   if (flags.maxBodyBytes !== undefined) {
     limits.bodyBytesMax = integer('--max-body-bytes', flags.maxBodyBytes, 1024, 1024 * 1024 * 1024);
   }
+  if (flags.maxStagingBytes !== undefined) {
+    limits.stagingBytesMax = integer('--max-staging-bytes', flags.maxStagingBytes, 1024, 2 ** 50);
+    limits.flushBytesMax = Math.min(limits.flushBytesMax, limits.stagingBytesMax);
+  }
+  if (flags.maxInflightBytes !== undefined) {
+    limits.inflightBytesMax = integer('--max-inflight-bytes', flags.maxInflightBytes, 1024, 2 ** 40);
+    limits.bodyBytesMax = Math.min(limits.bodyBytesMax, limits.inflightBytesMax);
+  }
   checkLimits(limits);
-  return { host, port, warehouse, limits };
+  return { host, port, warehouse, staging, limits };
 }

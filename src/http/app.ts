@@ -4,6 +4,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { OtlpError } from '../errors.ts';
+import type { InflightBudget } from '../ingest/budget.ts';
 import type { IngestRequest, IngestResult } from '../ingest/pipeline.ts';
 import { decompress, parseContentEncoding } from '../otlp/compression.ts';
 import type { Signal } from '../otlp/types.ts';
@@ -20,6 +21,8 @@ export type Ingestor = { ingest(req: IngestRequest): Promise<IngestResult> };
 export type AppOptions = {
   ingestor: Ingestor;
   bodyBytesMax: number;
+  /** Request bytes (raw and decompressed) in memory across requests. */
+  inflight: InflightBudget;
   log: Logger;
   /** False once the server is stopping: new requests get 503. */
   accepting: () => boolean;
@@ -36,6 +39,12 @@ type Env = { Bindings: HttpBindings };
 async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions): Promise<Response> {
   const contentType = c.req.header('content-type');
   const replyIn = responseEncoding(contentType);
+  let held = 0;
+  const admit = (n: number): boolean => {
+    if (!opts.inflight.tryReserve(n)) return false;
+    held += n;
+    return true;
+  };
   try {
     if (!opts.accepting()) {
       throw new OtlpError('unavailable', 'the server is shutting down; retry against another instance or later', {
@@ -46,12 +55,17 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions): 
     const contentEncoding = parseContentEncoding(c.req.header('content-encoding'));
     const table = parseTableName(c.req.header(TABLE_HEADER));
     bearerToken(c.req.header('authorization')); // read, not yet enforced
-    const raw = await readBody(c.env.incoming, opts.bodyBytesMax);
+    const raw = await readBody(c.env.incoming, opts.bodyBytesMax, admit);
     const body = await decompress(raw, contentEncoding, opts.bodyBytesMax);
+    if (body !== raw && !admit(body.length)) {
+      throw new OtlpError('overloaded', 'the server holds as much request data as it may; retry later', { retryAfterSeconds: 1 });
+    }
     const result = await opts.ingestor.ingest({ signal, table, encoding, body });
     return exportResponse(signal, encoding, result.rejected, result.message);
   } catch (e) {
     return errorResponse(e, replyIn, opts.log);
+  } finally {
+    opts.inflight.release(held);
   }
 }
 

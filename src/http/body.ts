@@ -3,7 +3,15 @@
 import type { IncomingMessage } from 'node:http';
 import { OtlpError } from '../errors.ts';
 
-export async function readBody(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/**
+ * `admit(n)` is asked before each chunk is kept; when it refuses, the request
+ * is answered 429 (too much request data is in memory across all requests).
+ */
+export async function readBody(
+  incoming: IncomingMessage,
+  maxBytes: number,
+  admit: (n: number) => boolean = () => true,
+): Promise<Buffer> {
   const declared = Number(incoming.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new OtlpError('too_large', `request body of ${declared} bytes is over the limit of ${maxBytes} bytes`);
@@ -16,6 +24,11 @@ export async function readBody(incoming: IncomingMessage, maxBytes: number): Pro
       total += buf.length;
       if (total > maxBytes) {
         throw new OtlpError('too_large', `request body is over the limit of ${maxBytes} bytes`);
+      }
+      if (!admit(buf.length)) {
+        throw new OtlpError('overloaded', 'the server holds as much request data as it may; retry later', {
+          retryAfterSeconds: 1,
+        });
       }
       chunks.push(buf);
     }

@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 
+/** Longest wait for requests in flight when the server closes. */
+const CLOSE_DEADLINE_MS = 10_000;
+
 export type RunningServer = {
   host: string;
   port: number;
@@ -24,8 +27,15 @@ export function listen(app: Hono<any>, host: string, port: number): Promise<Runn
         port: addr.port,
         close: () =>
           new Promise<void>((res) => {
-            server.close(() => res());
-            // Idle keep-alive sockets would hold close() open until they time out.
+            // Keep-alive sockets would hold close() open until they time out:
+            // close them as soon as they are idle, and all of them at the deadline.
+            const idle = setInterval(() => server.closeIdleConnections(), 50);
+            const hard = setTimeout(() => server.closeAllConnections(), CLOSE_DEADLINE_MS);
+            server.close(() => {
+              clearInterval(idle);
+              clearTimeout(hard);
+              res();
+            });
             server.closeIdleConnections();
           }),
       });

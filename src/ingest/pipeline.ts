@@ -1,16 +1,17 @@
 // The seam between request handling and storage: resolve the table, decode,
-// flatten, admit rows to the table's writer. HTTP and offline replay both
-// drive this, so both get the same checks and the same rows.
-import path from 'node:path';
+// flatten, stage rows durably with the table's writer. HTTP and offline replay
+// both drive this, so both get the same checks and the same rows.
 import { OtlpError } from '../errors.ts';
 import { decodeRequest } from '../otlp/codec.ts';
 import type { Signal, WireEncoding } from '../otlp/types.ts';
 import type { Db } from '../duckdb/db.ts';
-import { formatTableName, type TableName } from '../tables/names.ts';
+import { formatTableName, parseTableName, type TableName } from '../tables/names.ts';
 import type { Limits } from '../config/limits.ts';
-import { TableRegistry } from './registry.ts';
+import type { Staging } from '../wal/staging.ts';
+import { StagingBudget } from './budget.ts';
+import { TableRegistry, type TableHandle } from './registry.ts';
 import { SIGNALS, signalForKind } from './signals.ts';
-import { ByteBudget, TableWriter } from './table-writer.ts';
+import { TableWriter } from './table-writer.ts';
 
 export type IngestRequest = {
   signal: Signal;
@@ -25,25 +26,47 @@ export type IngestResult = { rows: number; rejected: number; message: string };
 export type PipelineOptions = {
   warehouse: string;
   db: Db;
+  staging: Staging;
   limits: Limits;
   log: (line: string) => void;
 };
 
-/** Seconds an exporter should wait when the buffer is full: about one flush. */
-const retryAfterSeconds = (flushIntervalMs: number): number => Math.max(1, Math.ceil((2 * flushIntervalMs) / 1000));
-
 export class Pipeline {
   readonly registry: TableRegistry;
-  private readonly writers = new Map<string, TableWriter>();
-  private readonly budget: ByteBudget;
+  readonly budget: StagingBudget;
+  private readonly writers = new Map<string, Promise<TableWriter>>();
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly opts: PipelineOptions) {
+  private constructor(private readonly opts: PipelineOptions) {
     this.registry = new TableRegistry(opts.warehouse);
-    this.budget = new ByteBudget(opts.limits.bufferBytesMax);
-    this.ticker = setInterval(() => void this.flushAll(), opts.limits.flushIntervalMs);
-    this.ticker.unref();
+    this.budget = new StagingBudget(opts.limits.stagingBytesMax);
+  }
+
+  /**
+   * Commits every segment an earlier run staged but did not commit, then
+   * starts the flush interval. New requests should be admitted only after this.
+   */
+  static async start(opts: PipelineOptions): Promise<Pipeline> {
+    const p = new Pipeline(opts);
+    for (const full of await opts.staging.listTables()) {
+      let handle: TableHandle;
+      try {
+        handle = await p.registry.open(parseTableName(full, 'staged table'));
+      } catch (e) {
+        opts.log(`staged rows for ${full} are kept but cannot be committed: ${(e as Error).message}`);
+        continue;
+      }
+      const writer = await p.writerFor(handle);
+      if (writer.pendingRows > 0) {
+        opts.log(`recovering ${writer.pendingRows} staged rows for ${full}`);
+        await writer.flush();
+        if (writer.failureCount > 0) opts.log(`recovery of ${full} will be retried in the background`);
+      }
+    }
+    p.ticker = setInterval(() => void p.flushAll(), opts.limits.flushIntervalMs);
+    p.ticker.unref();
+    return p;
   }
 
   async ingest(req: IngestRequest): Promise<IngestResult> {
@@ -60,64 +83,64 @@ export class Pipeline {
     // Each signal's decode/flatten pair is typed by its own request shape.
     const decoded = decodeRequest(req.signal, req.body, req.encoding);
     const result = (desc.flatten as (r: typeof decoded) => ReturnType<typeof desc.flatten>)(decoded);
-    if (result.rows.length > 0) {
-      const accepted = await this.writerFor(handle.fullName, handle).append(result.rows);
-      if (!accepted) {
-        throw new OtlpError('overloaded', 'the server is buffering as much as it may; retry later', {
-          retryAfterSeconds: retryAfterSeconds(this.opts.limits.flushIntervalMs),
-        });
-      }
-    }
+    if (result.rows.length > 0) await (await this.writerFor(handle)).append(result.rows);
     const message =
       result.rejected > 0 ? `${result.rejected} ${desc.records} rejected: ${result.rejectReasons.join('; ')}` : '';
     return { rows: result.rows.length, rejected: result.rejected, message };
   }
 
-  private writerFor(key: string, handle: Awaited<ReturnType<TableRegistry['open']>>): TableWriter {
-    let w = this.writers.get(key);
+  private writerFor(handle: TableHandle): Promise<TableWriter> {
+    let w = this.writers.get(handle.fullName);
     if (!w) {
-      w = new TableWriter(handle, {
+      w = TableWriter.open(handle, {
         db: this.opts.db,
-        stagingDir: path.join(path.resolve(this.opts.warehouse), '.otlp2delta', 'staging'),
+        staging: this.opts.staging,
         flushRowsMax: this.opts.limits.flushRowsMax,
         flushBytesMax: this.opts.limits.flushBytesMax,
         budget: this.budget,
         log: this.opts.log,
-      });
-      this.writers.set(key, w);
+      }).then((r) => r.writer);
+      this.writers.set(handle.fullName, w);
+      w.catch(() => this.writers.delete(handle.fullName));
     }
     return w;
   }
 
-  /** Flushes every table with pending rows; used by the interval and by stop. */
+  private async openWriters(): Promise<TableWriter[]> {
+    const settled = await Promise.allSettled(this.writers.values());
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  /** Commits everything staged in every table; used by the interval and by stop. */
   async flushAll(): Promise<void> {
-    await Promise.all([...this.writers.values()].map((w) => w.flush()));
+    await Promise.all((await this.openWriters()).map((w) => w.flush()));
   }
 
-  pendingRows(): number {
-    let n = 0;
-    for (const w of this.writers.values()) n += w.pendingRows;
-    return n;
+  async pendingRows(): Promise<number> {
+    return (await this.openWriters()).reduce((n, w) => n + w.pendingRows, 0);
   }
 
-  /** Flushes the named table now (tests and replay wait on this). */
+  /** Commits the named table's staged rows now (tests and replay wait on this). */
   async flushTable(name: TableName): Promise<void> {
-    await this.writers.get(formatTableName(name))?.flush();
+    await (await this.writers.get(formatTableName(name)))?.flush();
   }
 
   /**
-   * Stops intake and writes everything accepted. Safe to call twice. Resolves
-   * false if rows are still pending at the deadline (a flush keeps failing).
+   * Stops intake and commits everything staged. Safe to call twice. Resolves
+   * false if rows are still staged at the deadline (they stay on disk and are
+   * committed on the next start).
    */
   async close(deadlineMs: number): Promise<boolean> {
     this.closed = true;
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     const until = Date.now() + deadlineMs;
-    while (this.pendingRows() > 0 && Date.now() < until) {
+    while ((await this.pendingRows()) > 0 && Date.now() < until) {
       await this.flushAll();
-      if (this.pendingRows() > 0) await new Promise((r) => setTimeout(r, 200));
+      if ((await this.pendingRows()) > 0) await new Promise((r) => setTimeout(r, 200));
     }
-    return this.pendingRows() === 0;
+    const drained = (await this.pendingRows()) === 0;
+    for (const w of await this.openWriters()) await w.close();
+    return drained;
   }
 }

@@ -1,119 +1,141 @@
-// Batches the rows of many requests for one table and turns each batch into
-// one Parquet file and one Delta commit. One flush runs at a time per table;
-// rows that arrive meanwhile wait for the next one. A failed flush keeps its
-// rows and is retried, so nothing accepted is dropped.
-import { randomUUID } from 'node:crypto';
+// One table's path from acknowledged rows to Delta commits. Rows are staged
+// durably first (the 200 waits for that); each sealed segment then becomes one
+// Parquet file and one commit carrying a txn (appId = this writer, version =
+// the segment number), so a commit that already happened is recognised and
+// never repeated. A segment is deleted only after its commit is durable.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { appendFiles, makeAdd, newDataFileName } from '../delta/table.ts';
+import { loadSnapshot } from '../delta/snapshot.ts';
 import type { Db } from '../duckdb/db.ts';
+import { OtlpError } from '../errors.ts';
 import { writeParquet } from '../parquet/write.ts';
+import { failpoint } from '../config/failpoints.ts';
 import type { Row } from '../tables/row.ts';
 import { rowsToNdjson } from '../tables/ndjson.ts';
+import type { Staging } from '../wal/staging.ts';
+import { TableWal, type SealedSegment } from '../wal/table-wal.ts';
+import type { StagingBudget } from './budget.ts';
 import type { TableHandle } from './registry.ts';
 
 export type WriterContext = {
   db: Db;
-  /** Scratch folder for batches on their way into Parquet. */
-  stagingDir: string;
+  staging: Staging;
   flushRowsMax: number;
   flushBytesMax: number;
-  budget: ByteBudget;
+  budget: StagingBudget;
   log: (line: string) => void;
 };
 
-/** Buffered bytes across all tables, bounded so overload turns into 429s. */
-export class ByteBudget {
-  used = 0;
-  constructor(readonly max: number) {}
-  tryReserve(n: number): boolean {
-    if (this.used + n > this.max && this.used > 0) return false;
-    this.used += n;
-    return true;
-  }
-  release(n: number): void {
-    this.used = Math.max(0, this.used - n);
-  }
-}
-
-type Batch = { chunks: string[]; bytes: number; rows: number };
-
-const emptyBatch = (): Batch => ({ chunks: [], bytes: 0, rows: 0 });
-
 export class TableWriter {
-  private pending: Batch = emptyBatch();
   private flushing: Promise<void> | undefined;
   private failures = 0;
-  committedRows = 0;
 
-  constructor(
+  private constructor(
     readonly handle: TableHandle,
     private readonly ctx: WriterContext,
+    private readonly wal: TableWal,
+    /** Highest segment number of this writer already in the table. */
+    private committedSeq: bigint,
   ) {}
 
-  get pendingRows(): number {
-    return this.pending.rows;
+  /** Opens the table's staging and picks up segments an earlier run left behind. */
+  static async open(handle: TableHandle, ctx: WriterContext): Promise<{ writer: TableWriter; recoveredRows: number }> {
+    const snap = await loadSnapshot(handle.dir);
+    if (snap) handle.version = Math.max(handle.version, snap.version);
+    const committed = BigInt(snap?.txns.get(ctx.staging.appId) ?? -1);
+    const { wal, recoveredRows } = await TableWal.open(ctx.staging.tableDir(handle.fullName), committed + 1n);
+    for (const seg of wal.sealed) ctx.budget.reserve(seg.bytes);
+    return { writer: new TableWriter(handle, ctx, wal, committed), recoveredRows };
   }
 
-  /**
-   * Buffers rows for the next flush. Returns false, buffering nothing, when the
-   * process-wide budget is spent. The promise shape leaves room for
-   * acknowledging only once the rows are durable.
-   */
-  async append(rows: Row[]): Promise<boolean> {
+  get pendingRows(): number {
+    return this.wal.activeRowCount + this.wal.sealed.reduce((n, s) => n + s.rows, 0);
+  }
+
+  get failureCount(): number {
+    return this.failures;
+  }
+
+  /** Resolves once the rows are durably staged: only then may the request be acknowledged. */
+  async append(rows: Row[]): Promise<void> {
     const text = rowsToNdjson(rows);
     const bytes = Buffer.byteLength(text);
-    if (!this.ctx.budget.tryReserve(bytes)) return false;
-    this.pending.chunks.push(text);
-    this.pending.bytes += bytes;
-    this.pending.rows += rows.length;
-    if (this.pending.rows >= this.ctx.flushRowsMax || this.pending.bytes >= this.ctx.flushBytesMax) {
+    if (!this.ctx.budget.tryReserve(bytes)) {
+      throw new OtlpError('overloaded', 'the server is staging as much as it may; retry later', {
+        retryAfterSeconds: this.ctx.budget.retryAfterSeconds(),
+      });
+    }
+    try {
+      await this.wal.append(text, rows.length);
+    } catch (e) {
+      this.ctx.budget.release(bytes);
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      throw new OtlpError('unavailable', `rows could not be staged on disk (${code}); retry later`, {
+        retryAfterSeconds: 5,
+        cause: e,
+      });
+    }
+    failpoint('after-stage');
+    if (this.wal.activeRowCount >= this.ctx.flushRowsMax || this.wal.activeByteCount >= this.ctx.flushBytesMax) {
       void this.flush();
     }
-    return true;
   }
 
-  /** Writes what is pending now; resolves when it is committed or has failed. */
+  /** Seals what is staged and commits every sealed segment, oldest first. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => (this.pending.rows > 0 ? this.flush() : undefined));
-    if (this.pending.rows === 0) return Promise.resolve();
-    const batch = this.pending;
-    this.pending = emptyBatch();
-    this.flushing = this.writeBatch(batch).finally(() => {
+    if (this.flushing) return this.flushing;
+    this.flushing = this.commitAll().finally(() => {
       this.flushing = undefined;
     });
     return this.flushing;
   }
 
-  /** Consecutive failed flushes; the pool backs off on them. */
-  get failureCount(): number {
-    return this.failures;
+  async close(): Promise<void> {
+    await this.flushing;
+    await this.wal.close();
   }
 
-  private async writeBatch(batch: Batch): Promise<void> {
-    const staged = path.join(this.ctx.stagingDir, `${randomUUID()}.ndjson`);
+  private async commitAll(): Promise<void> {
     try {
-      await fsp.mkdir(this.ctx.stagingDir, { recursive: true });
-      await fsp.writeFile(staged, batch.chunks.join(''));
-      const fileName = newDataFileName();
-      const written = await writeParquet(this.ctx.db, this.handle.schema, staged, path.join(this.handle.dir, fileName));
-      const add = makeAdd(fileName, written.size, written.stats, Date.now());
-      const res = await appendFiles(this.handle.dir, { adds: [add], readVersion: this.handle.version });
-      this.handle.version = res.version;
-      this.committedRows += batch.rows;
+      await this.wal.seal();
+      for (const seg of [...this.wal.sealed]) await this.commitSegment(seg);
       this.failures = 0;
-      this.ctx.budget.release(batch.bytes);
     } catch (e) {
       this.failures += 1;
-      // Put the rows back in front of anything newer so order and data survive.
-      this.pending = {
-        chunks: [...batch.chunks, ...this.pending.chunks],
-        bytes: batch.bytes + this.pending.bytes,
-        rows: batch.rows + this.pending.rows,
-      };
-      this.ctx.log(`flush of ${this.handle.fullName} failed (attempt ${this.failures}), will retry: ${(e as Error).message}`);
-    } finally {
-      await fsp.rm(staged, { force: true });
+      this.ctx.log(`commit to ${this.handle.fullName} failed (attempt ${this.failures}), will retry: ${(e as Error).message}`);
     }
+  }
+
+  private async commitSegment(seg: SealedSegment): Promise<void> {
+    if (seg.seq <= this.committedSeq) {
+      // Committed before a crash that came before the segment was deleted.
+      await this.forget(seg);
+      return;
+    }
+    const { size } = await fsp.stat(seg.path);
+    if (size > seg.bytes) await fsp.truncate(seg.path, seg.bytes);
+    const fileName = newDataFileName();
+    const outPath = path.join(this.handle.dir, fileName);
+    failpoint('before-parquet');
+    const written = await writeParquet(this.ctx.db, this.handle.schema, seg.path, outPath);
+    failpoint('after-parquet');
+    const res = await appendFiles(this.handle.dir, {
+      adds: [makeAdd(fileName, written.size, written.stats, Date.now())],
+      txn: { appId: this.ctx.staging.appId, version: seg.seq },
+      readVersion: this.handle.version,
+    });
+    // A skipped commit means the table already holds this segment: our file is surplus.
+    if (res.skipped) await fsp.rm(outPath, { force: true });
+    this.handle.version = Math.max(this.handle.version, res.version);
+    this.committedSeq = seg.seq;
+    failpoint('after-commit');
+    this.ctx.budget.recordCommitted(seg.bytes);
+    await this.forget(seg);
+  }
+
+  private async forget(seg: SealedSegment): Promise<void> {
+    await this.wal.remove(seg);
+    this.ctx.budget.release(seg.bytes);
   }
 }

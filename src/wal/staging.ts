@@ -1,0 +1,84 @@
+// The staging folder of one server process: a lock so two processes never
+// share it, a stable writer id (the Delta txn appId that makes replayed commits
+// recognisable), and one sub-folder of segments per table.
+import { randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { fsyncDir, fsyncFile } from '../delta/fsync.ts';
+
+export type Staging = {
+  root: string;
+  writerId: string;
+  /** The appId of this writer's txn actions; the same across restarts. */
+  appId: string;
+  tableDir(fullName: string): string;
+  /** Tables (catalog.schema.table) that have a staging folder. */
+  listTables(): Promise<string[]>;
+  release(): Promise<void>;
+};
+
+const LOCK = 'LOCK';
+const WRITER_ID = 'writer-id';
+const TABLES = 'tables';
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function takeLock(root: string): Promise<void> {
+  const file = path.join(root, LOCK);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await fsp.writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
+    if (alive(holder)) {
+      throw new Error(
+        `staging folder ${root} is in use by process ${holder}; give each server its own --staging folder`,
+      );
+    }
+    // The holder is gone (it crashed or was killed): its lock is stale.
+    await fsp.rm(file, { force: true });
+  }
+  throw new Error(`could not lock staging folder ${root}: another process keeps taking it`);
+}
+
+async function readOrCreateWriterId(root: string): Promise<string> {
+  const file = path.join(root, WRITER_ID);
+  const existing = (await fsp.readFile(file, 'utf8').catch(() => '')).trim();
+  if (/^[0-9a-f-]{36}$/.test(existing)) return existing;
+  const id = randomUUID();
+  await fsp.writeFile(file, `${id}\n`);
+  await fsyncFile(file);
+  await fsyncDir(root);
+  return id;
+}
+
+export async function openStaging(root: string): Promise<Staging> {
+  const abs = path.resolve(root);
+  await fsp.mkdir(path.join(abs, TABLES), { recursive: true });
+  await takeLock(abs);
+  const writerId = await readOrCreateWriterId(abs);
+  return {
+    root: abs,
+    writerId,
+    appId: `otlp2delta-${writerId}`,
+    tableDir: (fullName) => path.join(abs, TABLES, fullName),
+    async listTables() {
+      const names = await fsp.readdir(path.join(abs, TABLES));
+      return names.filter((n) => /^[a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+$/.test(n)).sort();
+    },
+    async release() {
+      await fsp.rm(path.join(abs, LOCK), { force: true });
+    },
+  };
+}
