@@ -14,6 +14,10 @@ options:
   --warehouse DIR        folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse)
   --staging DIR          write-ahead staging folder, one per server process
                          (env OTLP2DELTA_STAGING, default <warehouse>/.otlp2delta/staging)
+  --default-table-prefix C.S.P
+                         requests without the table header go to C.S.P_otel_metrics,
+                         C.S.P_otel_logs or C.S.P_otel_spans (env OTLP2DELTA_DEFAULT_TABLE_PREFIX;
+                         without it such requests get 400)
   --flush-interval-ms N  longest time rows wait before they are committed (default 1000)
   --max-body-bytes N     largest request body, before and after decompression (default 20971520)
   --max-staging-bytes N  staged bytes not yet committed before requests get 429 (default 1073741824)
@@ -28,6 +32,7 @@ export async function runServe(argv: string[]): Promise<number> {
       port: { type: 'string' },
       warehouse: { type: 'string' },
       staging: { type: 'string' },
+      'default-table-prefix': { type: 'string' },
       'flush-interval-ms': { type: 'string' },
       'max-body-bytes': { type: 'string' },
       'max-staging-bytes': { type: 'string' },
@@ -48,6 +53,7 @@ export async function runServe(argv: string[]): Promise<number> {
         port: values.port,
         warehouse: values.warehouse,
         staging: values.staging,
+        defaultTablePrefix: values['default-table-prefix'],
         flushIntervalMs: values['flush-interval-ms'],
         maxBodyBytes: values['max-body-bytes'],
         maxStagingBytes: values['max-staging-bytes'],

@@ -10,6 +10,9 @@ import { listen } from '../http/server.ts';
 import { InflightBudget } from '../ingest/budget.ts';
 import { Pipeline } from '../ingest/pipeline.ts';
 import { openStaging } from '../wal/staging.ts';
+import { SIGNALS } from '../ingest/signals.ts';
+import type { Signal } from '../otlp/types.ts';
+import { parseTableName, type TableName } from '../tables/names.ts';
 
 export type Service = {
   url: string;
@@ -19,6 +22,12 @@ export type Service = {
   /** Stops intake, commits everything staged, closes. Safe to call twice. */
   stop(): Promise<boolean>;
 };
+
+/** `c.s.p` names `c.s.p_otel_metrics`, `c.s.p_otel_logs` and `c.s.p_otel_spans`, the documented naming. */
+function defaultTables(prefix: string | undefined): ((signal: Signal) => TableName) | undefined {
+  if (prefix === undefined) return undefined;
+  return (signal) => parseTableName(`${prefix}_otel_${SIGNALS[signal].tableKind}`, '--default-table-prefix');
+}
 
 export async function startService(config: ServeConfig, log: (line: string) => void): Promise<Service> {
   const warehouse = path.resolve(config.warehouse);
@@ -39,6 +48,7 @@ export async function startService(config: ServeConfig, log: (line: string) => v
     ingestor: pipeline,
     bodyBytesMax: config.limits.bodyBytesMax,
     inflight: new InflightBudget(config.limits.inflightBytesMax),
+    defaultTable: defaultTables(config.defaultTablePrefix),
     log,
     accepting: () => accepting,
   });

@@ -1,6 +1,7 @@
 // Serve configuration from flags and environment, validated once at start-up
 // with messages that name the setting, the rule and the value.
 import path from 'node:path';
+import { parseTableName } from '../tables/names.ts';
 import { checkLimits, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, DEFAULT_WAREHOUSE, type Limits } from './limits.ts';
 
 export type ServeConfig = {
@@ -9,6 +10,8 @@ export type ServeConfig = {
   warehouse: string;
   /** Write-ahead staging folder; one per server process. */
   staging: string;
+  /** catalog.schema.prefix: requests without the table header go to <prefix>_otel_<kind>. */
+  defaultTablePrefix: string | undefined;
   limits: Limits;
 };
 
@@ -17,6 +20,7 @@ export type ServeInputs = {
   port?: string | undefined;
   warehouse?: string | undefined;
   staging?: string | undefined;
+  defaultTablePrefix?: string | undefined;
   flushIntervalMs?: string | undefined;
   maxBodyBytes?: string | undefined;
   maxStagingBytes?: string | undefined;
@@ -56,5 +60,7 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
     limits.bodyBytesMax = Math.min(limits.bodyBytesMax, limits.inflightBytesMax);
   }
   checkLimits(limits);
-  return { host, port, warehouse, staging, limits };
+  const defaultTablePrefix = flags.defaultTablePrefix ?? env.OTLP2DELTA_DEFAULT_TABLE_PREFIX;
+  if (defaultTablePrefix !== undefined) parseTableName(defaultTablePrefix, '--default-table-prefix');
+  return { host, port, warehouse, staging, defaultTablePrefix, limits };
 }

@@ -8,7 +8,7 @@ import type { InflightBudget } from '../ingest/budget.ts';
 import type { IngestRequest, IngestResult } from '../ingest/pipeline.ts';
 import { decompress, parseContentEncoding } from '../otlp/compression.ts';
 import type { Signal } from '../otlp/types.ts';
-import { parseTableName } from '../tables/names.ts';
+import { parseTableName, type TableName } from '../tables/names.ts';
 import { bearerToken } from './auth.ts';
 import { readBody } from './body.ts';
 import { parseContentType, responseEncoding } from './content-type.ts';
@@ -24,6 +24,8 @@ export type AppOptions = {
   /** Request bytes (raw and decompressed) in memory across requests. */
   inflight: InflightBudget;
   log: Logger;
+  /** The table for a request without the table header, if one is configured. */
+  defaultTable?: (signal: Signal) => TableName | undefined;
   /** False once the server is stopping: new requests get 503. */
   accepting: () => boolean;
 };
@@ -53,7 +55,9 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions): 
     }
     const encoding = parseContentType(contentType);
     const contentEncoding = parseContentEncoding(c.req.header('content-encoding'));
-    const table = parseTableName(c.req.header(TABLE_HEADER));
+    const header = c.req.header(TABLE_HEADER);
+    const fallback = header === undefined ? opts.defaultTable?.(signal) : undefined;
+    const table = fallback ?? parseTableName(header);
     bearerToken(c.req.header('authorization')); // read, not yet enforced
     const raw = await readBody(c.env.incoming, opts.bodyBytesMax, admit);
     const body = await decompress(raw, contentEncoding, opts.bodyBytesMax);

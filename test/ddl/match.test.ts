@@ -1,10 +1,12 @@
+import path from 'node:path';
+import { SPEC_DIR } from '../support/paths.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCreateTable, parseCreateTables, type ParsedField } from '../../src/tables/ddl-parse.ts';
 import { layoutDifference, matchLayout, validateTableProperties } from '../../src/tables/layout-match.ts';
 import { schemaFor, TABLE_KINDS, type ColumnType, type Field, type TableKind } from '../../src/tables/schema.ts';
 
-const SPEC = readFileSync('/work/shared/spec/otel-tables.sql', 'utf8').replaceAll(
+const SPEC = readFileSync(path.join(SPEC_DIR, 'otel-tables.sql'), 'utf8').replaceAll(
   '<catalog>.<schema>.<table_prefix>',
   'main.tel.x',
 );

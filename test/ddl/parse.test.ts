@@ -1,9 +1,10 @@
+import { SPEC_DIR } from '../support/paths.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DdlSyntaxError, parseCreateTable, parseCreateTables } from '../../src/tables/ddl-parse.ts';
 import { schemaFor } from '../../src/tables/schema.ts';
 
-const SPEC = '/work/shared/spec';
+const SPEC = SPEC_DIR;
 const spec = (file: string): string =>
   readFileSync(`${SPEC}/${file}`, 'utf8').replaceAll('<catalog>.<schema>.<table_prefix>', 'main.tel.x');
 

@@ -1,4 +1,5 @@
 // The protobuf request path, protobuf/JSON agreement, and the response and status encoders.
+import { REAL_CLIENTS_DIR } from '../support/paths.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OtlpError } from '../../src/errors.ts';
@@ -8,7 +9,7 @@ import { SIGNAL_TYPES, STATUS_TYPE } from '../../src/otlp/schema.ts';
 import type { Signal } from '../../src/otlp/types.ts';
 import { canonical } from './canonical.ts';
 
-const FIXTURES = '/work/shared/fixtures/real-clients';
+const FIXTURES = REAL_CLIENTS_DIR;
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 function invalidProtobuf(signal: Signal, body: Uint8Array): OtlpError {

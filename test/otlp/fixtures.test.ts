@@ -1,4 +1,5 @@
-// Decoding every real-client capture under /work/shared/fixtures/real-clients against its readable rendering.
+// Decoding every real-client capture under test/fixtures/real-clients against its readable rendering.
+import { REAL_CLIENTS_DIR } from '../support/paths.ts';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -9,7 +10,7 @@ import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
 import type { ExportRequest, Signal, WireEncoding } from '../../src/otlp/types.ts';
 import { canonical } from './canonical.ts';
 
-const ROOT = '/work/shared/fixtures/real-clients';
+const ROOT = REAL_CLIENTS_DIR;
 
 type Capture = {
   name: string;

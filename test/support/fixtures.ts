@@ -1,10 +1,10 @@
 // Loads the recorded client requests under test/fixtures/real-clients and
 // replays them against a server with the headers they were sent with.
+import { REAL_CLIENTS_DIR } from './paths.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/real-clients/', import.meta.url));
+export const FIXTURES_DIR = REAL_CLIENTS_DIR;
 
 export type Capture = {
   /** client/run/NNNN, e.g. codex/proto-basic/0003 */

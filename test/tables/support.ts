@@ -1,5 +1,6 @@
 // Test helpers for flattening: decoded-shape value builders, a row-vs-schema
 // shape check, and protobuf decoding of the captured client requests.
+import { REAL_CLIENTS_DIR } from '../support/paths.ts';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import type { AnyValue, Int64, KeyValue } from '../../src/otlp/types.ts';
 import type { Row, Value } from '../../src/tables/row.ts';
 import { schemaFor, type ColumnType, type TableKind } from '../../src/tables/schema.ts';
 
-export const FIXTURES = '/work/shared/fixtures/real-clients';
+export const FIXTURES = REAL_CLIENTS_DIR;
 const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
 
 export const MAX_I64 = 2n ** 63n - 1n;
