@@ -1,12 +1,26 @@
 // Command-line entry: picks the command and exits with its status. The only
 // place that calls process.exit.
+import { runUsage } from './agent-usage.ts';
 import { runCreateTable } from './create-table.ts';
+import { runDescribe } from './describe.ts';
+import { runHistory } from './history.ts';
+import { runOptimize } from './optimize.ts';
+import { runReplayCommand } from './replay.ts';
 import { runServe } from './serve.ts';
+import { runSql } from './sql.ts';
+import { runVacuum } from './vacuum.ts';
 import { UsageError } from './usage.ts';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   serve: { summary: 'receive OTLP over HTTP and write Delta tables', run: runServe },
   'create-table': { summary: 'create an otel metrics, logs or spans table', run: runCreateTable },
+  optimize: { summary: "compact a table's small files into larger, time-ordered ones", run: runOptimize },
+  vacuum: { summary: 'delete files a table no longer references, and expired log entries', run: runVacuum },
+  describe: { summary: "show a table's version, files, rows, bytes and properties", run: runDescribe },
+  history: { summary: "list a table's recent commits", run: runHistory },
+  replay: { summary: 'send captured requests or Collector files to a server or a warehouse', run: runReplayCommand },
+  sql: { summary: 'run read-only SQL over the tables and the usage views', run: runSql },
+  usage: { summary: 'summarise coding-agent tokens, cost, sessions and models', run: runUsage },
 };
 
 function mainHelp(): string {

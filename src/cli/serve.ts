@@ -22,6 +22,9 @@ options:
   --max-body-bytes N     largest request body, before and after decompression (default 20971520)
   --max-staging-bytes N  staged bytes not yet committed before requests get 429 (default 1073741824)
   --max-inflight-bytes N request bytes in memory before requests get 429 (default 268435456)
+  --capture DIR          also record every accepted request to DIR (NNNN.meta.json + NNNN.body.bin,
+                         credentials removed) for otlp2delta replay
+  --auto-optimize        compact the small files of the tables being written, in the background
   -h, --help             show this help`;
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -37,6 +40,8 @@ export async function runServe(argv: string[]): Promise<number> {
       'max-body-bytes': { type: 'string' },
       'max-staging-bytes': { type: 'string' },
       'max-inflight-bytes': { type: 'string' },
+      capture: { type: 'string' },
+      'auto-optimize': { type: 'boolean' },
     },
     SERVE_HELP,
   );
@@ -58,6 +63,8 @@ export async function runServe(argv: string[]): Promise<number> {
         maxBodyBytes: values['max-body-bytes'],
         maxStagingBytes: values['max-staging-bytes'],
         maxInflightBytes: values['max-inflight-bytes'],
+        capture: values.capture,
+        autoOptimize: values['auto-optimize'],
       },
       process.env,
     );
@@ -65,30 +72,38 @@ export async function runServe(argv: string[]): Promise<number> {
     throw new UsageError((e as Error).message, SERVE_HELP);
   }
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  // Handlers go in before anything else: a supervisor may signal as soon as it
+  // sees the start line, or while recovery still runs.
+  const stopRequested = waitForStopSignals(log);
   const service = await startService(config, log);
-  log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}`);
-  return new Promise<number>((resolve) => {
-    let signals = 0;
-    const onSignal = (sig: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) {
-        log(`${sig} again: still draining, please wait (a third signal exits at once)`);
-        if (signals > 2) resolve(1);
-        return;
-      }
-      log(`${sig}: stopping intake, writing buffered rows`);
-      service.stop().then(
-        (drained) => {
-          log(drained ? 'stopped; all accepted rows are committed' : 'stopped; some rows could not be committed');
-          resolve(drained ? 0 : 1);
-        },
-        (e: unknown) => {
-          log(`stop failed: ${(e as Error).message}`);
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  const capture = config.capture === undefined ? '' : ` capture ${config.capture}`;
+  log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture}`);
+  const signal = await stopRequested.first;
+  log(`${signal}: stopping intake, writing staged rows`);
+  try {
+    const drained = await Promise.race([service.stop(), stopRequested.forced.then(() => false)]);
+    log(drained ? 'stopped; all accepted rows are committed' : 'stopped; staged rows not yet committed are kept for the next start');
+    return drained ? 0 : 1;
+  } catch (e) {
+    log(`stop failed: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+/** The first SIGINT/SIGTERM asks for a clean stop; a third forces an exit (staged rows stay on disk). */
+function waitForStopSignals(log: (line: string) => void): { first: Promise<NodeJS.Signals>; forced: Promise<void> } {
+  let count = 0;
+  let onFirst: (s: NodeJS.Signals) => void = () => undefined;
+  let onForced: () => void = () => undefined;
+  const first = new Promise<NodeJS.Signals>((r) => (onFirst = r));
+  const forced = new Promise<void>((r) => (onForced = r));
+  const handler = (sig: NodeJS.Signals) => {
+    count += 1;
+    if (count === 1) onFirst(sig);
+    else if (count === 2) log(`${sig} again: still committing staged rows, please wait (a third signal exits at once)`);
+    else onForced();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return { first, forced };
 }

@@ -2,13 +2,16 @@
 // the HTTP app and server. Tests start it in-process through the same function.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { openCaptureSink } from '../capture/sink.ts';
 import { SHUTDOWN_DEADLINE_MS } from '../config/limits.ts';
 import type { ServeConfig } from '../config/serve-config.ts';
 import { openDuckDb } from '../duckdb/db.ts';
 import { createApp } from '../http/app.ts';
 import { listen } from '../http/server.ts';
+import { startAutoOptimize } from '../ingest/auto-optimize.ts';
 import { InflightBudget } from '../ingest/budget.ts';
 import { Pipeline } from '../ingest/pipeline.ts';
+import { QueryEngine } from '../query/engine.ts';
 import { openStaging } from '../wal/staging.ts';
 import { SIGNALS } from '../ingest/signals.ts';
 import type { Signal } from '../otlp/types.ts';
@@ -34,37 +37,54 @@ export async function startService(config: ServeConfig, log: (line: string) => v
   await mkdir(warehouse, { recursive: true });
   const staging = await openStaging(config.staging);
   const db = await openDuckDb();
-  let pipeline: Pipeline;
+  // What is opened is closed in reverse order, on a failed start as on stop.
+  const closers: (() => unknown)[] = [() => staging.release(), () => db.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse().splice(0)) await close();
+  };
   try {
     // Recovery happens here, before the port is opened: staged rows go first.
-    pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log });
+    const pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log });
+    let drained = false;
+    closers.push(async () => {
+      drained = await pipeline.close(SHUTDOWN_DEADLINE_MS);
+    });
+    const capture = config.capture === undefined ? undefined : await openCaptureSink(config.capture, log);
+    if (capture) closers.push(() => capture.close());
+    // Queries get their own DuckDB instance, confined to reading the warehouse.
+    const sql = await QueryEngine.open({ warehouse });
+    closers.push(() => sql.close());
+    let accepting = true;
+    const app = createApp({
+      ingestor: pipeline,
+      bodyBytesMax: config.limits.bodyBytesMax,
+      inflight: new InflightBudget(config.limits.inflightBytesMax),
+      defaultTable: defaultTables(config.defaultTablePrefix),
+      log,
+      accepting: () => accepting,
+      ...(capture ? { capture } : {}),
+      sql,
+    });
+    const server = await listen(app, config.host, config.port);
+    closers.push(() => server.close());
+    // Background compaction (--auto-optimize); stopped first on shutdown.
+    const autoOptimizer = config.autoOptimize
+      ? startAutoOptimize({ db, tables: () => pipeline.registry.openTables(), log })
+      : undefined;
+    if (autoOptimizer) closers.push(() => autoOptimizer.stop());
+    const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+    let stopping: Promise<boolean> | undefined;
+    const stop = (): Promise<boolean> => {
+      stopping ??= (async () => {
+        accepting = false;
+        await closeAll();
+        return drained;
+      })();
+      return stopping;
+    };
+    return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, stop };
   } catch (e) {
-    db.close();
-    await staging.release();
+    await closeAll();
     throw e;
   }
-  let accepting = true;
-  const app = createApp({
-    ingestor: pipeline,
-    bodyBytesMax: config.limits.bodyBytesMax,
-    inflight: new InflightBudget(config.limits.inflightBytesMax),
-    defaultTable: defaultTables(config.defaultTablePrefix),
-    log,
-    accepting: () => accepting,
-  });
-  const server = await listen(app, config.host, config.port);
-  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
-  let stopping: Promise<boolean> | undefined;
-  const stop = (): Promise<boolean> => {
-    stopping ??= (async () => {
-      accepting = false;
-      await server.close();
-      const drained = await pipeline.close(SHUTDOWN_DEADLINE_MS);
-      db.close();
-      await staging.release();
-      return drained;
-    })();
-    return stopping;
-  };
-  return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, stop };
 }

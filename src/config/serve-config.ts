@@ -13,6 +13,10 @@ export type ServeConfig = {
   /** catalog.schema.prefix: requests without the table header go to <prefix>_otel_<kind>. */
   defaultTablePrefix: string | undefined;
   limits: Limits;
+  /** Folder that every accepted request is recorded to (--capture), if any. */
+  capture?: string | undefined;
+  /** Compact the small files of the tables being written, in the background (--auto-optimize). */
+  autoOptimize?: boolean;
 };
 
 export type ServeInputs = {
@@ -25,6 +29,8 @@ export type ServeInputs = {
   maxBodyBytes?: string | undefined;
   maxStagingBytes?: string | undefined;
   maxInflightBytes?: string | undefined;
+  capture?: string | undefined;
+  autoOptimize?: boolean | undefined;
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -62,5 +68,6 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
   checkLimits(limits);
   const defaultTablePrefix = flags.defaultTablePrefix ?? env.OTLP2DELTA_DEFAULT_TABLE_PREFIX;
   if (defaultTablePrefix !== undefined) parseTableName(defaultTablePrefix, '--default-table-prefix');
-  return { host, port, warehouse, staging, defaultTablePrefix, limits };
+  if (flags.capture !== undefined && flags.capture.trim() === '') throw new Error('--capture must name a folder');
+  return { host, port, warehouse, staging, defaultTablePrefix, limits, capture: flags.capture, autoOptimize: flags.autoOptimize ?? false };
 }

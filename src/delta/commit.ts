@@ -15,6 +15,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { encodeActions, type Action } from './actions.ts';
 import { fsyncDir } from './fsync.ts';
+import { processAlive } from '../fs/pid-lock.ts';
 
 export const LOG_DIR = '_delta_log';
 
@@ -46,7 +47,8 @@ export async function tryCommit(tableDir: string, version: number, actions: read
   const dir = logDir(tableDir);
   const name = commitFileName(version);
   const text = encodeActions(actions);
-  const tmp = path.join(dir, `.${name}.${randomUUID()}.tmp`);
+  // The pid in the name lets a later process tell an abandoned temp file from a live writer's.
+  const tmp = path.join(dir, `.${name}.${process.pid}.${randomUUID()}.tmp`);
   try {
     await writeDurably(tmp, text);
     try {
@@ -60,4 +62,31 @@ export async function tryCommit(tableDir: string, version: number, actions: read
   }
   await fsyncDir(dir);
   return true;
+}
+
+const TEMP_RE = /^\.(\d{20}\.json)\.(\d+)\.[0-9a-f-]{36}\.tmp$/;
+
+/**
+ * Removes temp commit files that a killed writer left behind. Readers never
+ * look at them (hidden names), but they would pile up. A temp file is removed
+ * when its writing process is gone, or when it is already linked as the
+ * commit (same inode), which makes it redundant whoever owns it.
+ */
+export async function removeAbandonedCommitTemps(tableDir: string): Promise<number> {
+  const dir = logDir(tableDir);
+  let removed = 0;
+  for (const n of await fsp.readdir(dir)) {
+    const m = TEMP_RE.exec(n);
+    if (!m) continue;
+    const tmp = path.join(dir, n);
+    const st = await fsp.stat(tmp).catch(() => undefined);
+    const committed = await fsp.stat(path.join(dir, m[1]!)).catch(() => undefined);
+    const linked = st !== undefined && committed !== undefined && st.ino === committed.ino && st.dev === committed.dev;
+    const owner = Number(m[2]);
+    if (linked || (owner !== process.pid && !processAlive(owner))) {
+      await fsp.rm(tmp, { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
 }

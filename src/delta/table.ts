@@ -15,7 +15,8 @@ export const PROTOCOL: ProtocolAction = { minReaderVersion: 1, minWriterVersion:
 const DEFAULT_MAX_ATTEMPTS = 20;
 
 let engineInfoText: string | undefined;
-function engineInfo(): string {
+/** `otlp2delta/<version>`, the commitInfo.engineInfo of every commit we write. */
+export function engineInfo(): string {
   if (engineInfoText === undefined) {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
     engineInfoText = `otlp2delta/${pkg.version ?? 'unknown'}`;
@@ -34,6 +35,11 @@ export function makeAdd(relativePath: string, size: number, stats: string | unde
   const add: AddAction = { path: encoded, partitionValues: {}, size, modificationTime, dataChange: true };
   if (stats !== undefined) add.stats = stats;
   return add;
+}
+
+/** Where the file an add.path names lives on disk. */
+export function dataFilePath(tableDir: string, addPath: string): string {
+  return path.join(tableDir, ...addPath.split('/').map(decodeURIComponent));
 }
 
 /** Throws unless this writer honours every rule the table's protocol imposes. */
@@ -101,7 +107,8 @@ export type AppendResult = {
   skipped: boolean;
 };
 
-function numRecordsOf(add: AddAction): bigint {
+/** The file's row count from its stats; 0 when it has none. */
+export function numRecordsOf(add: AddAction): bigint {
   if (add.stats === undefined) return 0n;
   const stats = parseJson(add.stats);
   const n = typeof stats === 'object' && stats !== null && !Array.isArray(stats) ? stats.numRecords : undefined;

@@ -1,6 +1,6 @@
 // Owns the process's DuckDB instance and the connections opened on it; the
 // only module that imports @duckdb/node-api.
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, StatementType, type DuckDBConnection, type Json } from '@duckdb/node-api';
 
 export type DuckDbOptions = {
   /** Worker threads for one query; DuckDB defaults to the core count. */
@@ -9,7 +9,17 @@ export type DuckDbOptions = {
   memoryLimit?: string;
   /** Where spilled blocks go; DuckDB's default is '.tmp' under the working directory. */
   tempDirectory?: string;
+  /**
+   * Confines the instance to files below these directories (and turns off
+   * extension loading), then locks the configuration so no statement can lift it.
+   */
+  onlyDirectories?: string[];
 };
+
+export type { Json } from '@duckdb/node-api';
+
+/** A result with its column names and DuckDB type names; values as JSON (BIGINT, DECIMAL as strings). */
+export type QueryResult = { columns: { name: string; type: string }[]; rows: Json[][] };
 
 /** One connection. Temp tables and settings live here, so one job keeps one connection. */
 export type Connection = {
@@ -18,6 +28,10 @@ export type Connection = {
   all(sql: string): Promise<Record<string, unknown>[]>;
   /** Rows as arrays in select-list order, for queries with many or generated columns. */
   rows(sql: string): Promise<unknown[][]>;
+  /** Column names, types and JSON-safe values, for showing results to people or over HTTP. */
+  query(sql: string): Promise<QueryResult>;
+  /** The type of each statement in `sql` (SELECT, INSERT, ...), found by preparing, never running, them. */
+  statementTypes(sql: string): Promise<string[]>;
   close(): void;
 };
 
@@ -42,6 +56,22 @@ function wrapConnection(conn: DuckDBConnection): Connection {
     async rows(sql) {
       const result = await conn.run(sql);
       return (await result.getRowsJS()) as unknown[][];
+    },
+    async query(sql) {
+      const result = await conn.run(sql);
+      const names = result.deduplicatedColumnNames();
+      const columns = result.columnTypes().map((t, i) => ({ name: names[i] ?? `column${i}`, type: t.toString() }));
+      return { columns, rows: await result.getRowsJson() };
+    },
+    async statementTypes(sql) {
+      const extracted = await conn.extractStatements(sql);
+      const types: string[] = [];
+      for (let i = 0; i < extracted.count; i++) {
+        const prepared = await extracted.prepare(i);
+        types.push(StatementType[prepared.statementType] ?? String(prepared.statementType));
+        prepared.destroySync();
+      }
+      return types;
     },
     close() {
       // Closing twice is a no-op so finally blocks never mask the real error.
@@ -69,9 +99,28 @@ function configFrom(options: DuckDbOptions): Record<string, string> {
   return config;
 }
 
+// allowed_directories takes a list, which the startup config cannot carry; the
+// order matters: the list must be set before external access is turned off,
+// and locking last keeps any later SET from undoing either.
+async function confine(instance: DuckDBInstance, dirs: string[]): Promise<void> {
+  const conn = await instance.connect();
+  try {
+    const list = dirs.map((d) => `'${(d.endsWith('/') ? d : `${d}/`).replaceAll("'", "''")}'`).join(', ');
+    await conn.run(`SET allowed_directories = [${list}]`);
+    await conn.run('SET enable_external_access = false');
+    await conn.run('SET lock_configuration = true');
+  } catch (e) {
+    conn.closeSync();
+    instance.closeSync();
+    throw e;
+  }
+  conn.closeSync();
+}
+
 /** Opens an in-memory instance; a process should hold one and share it. */
 export async function openDuckDb(options: DuckDbOptions = {}): Promise<Db> {
   const instance = await DuckDBInstance.create(':memory:', configFrom(options));
+  if (options.onlyDirectories) await confine(instance, options.onlyDirectories);
   let open = true;
   const connect = async (): Promise<Connection> => {
     if (!open) throw new Error('duckdb instance is closed');

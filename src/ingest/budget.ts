@@ -18,6 +18,11 @@ export class StagingBudget {
     return this.used;
   }
 
+  /** True when nothing more may be staged: callers refuse before spending work on a request. */
+  get full(): boolean {
+    return this.used >= this.max;
+  }
+
   tryReserve(n: number): boolean {
     // One oversized request may pass when nothing is staged, or it could never pass.
     if (this.used > 0 && this.used + n > this.max) return false;

@@ -72,13 +72,20 @@ export class Pipeline {
   async ingest(req: IngestRequest): Promise<IngestResult> {
     if (this.closed) throw new OtlpError('unavailable', 'the server is shutting down', { retryAfterSeconds: 1 });
     const desc = SIGNALS[req.signal];
-    const handle = await this.registry.open(req.table);
+    const handle = await this.registry.open(req.table, desc.tableKind);
     if (handle.kind !== desc.tableKind) {
       const fits = signalForKind(handle.kind);
       throw new OtlpError(
         'invalid',
         `table ${handle.fullName} holds ${handle.kind}, not ${req.signal}: send ${req.signal} to a ${desc.tableKind} table, or send ${fits} to this one (POST /api/2.0/otel/v1/${fits})`,
       );
+    }
+    // Refuse before decoding: under a flood, decode work for requests that
+    // cannot be staged would starve the commits that free the budget.
+    if (this.budget.full) {
+      throw new OtlpError('overloaded', 'the server is staging as much as it may; retry later', {
+        retryAfterSeconds: this.budget.retryAfterSeconds(),
+      });
     }
     // Each signal's decode/flatten pair is typed by its own request shape.
     const decoded = decodeRequest(req.signal, req.body, req.encoding);

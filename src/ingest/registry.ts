@@ -39,11 +39,12 @@ export class TableRegistry {
 
   constructor(readonly warehouse: string) {}
 
-  open(name: TableName): Promise<TableHandle> {
+  /** `kind`, when known, makes the not-found message name the create-table command exactly. */
+  open(name: TableName, kind?: TableKind): Promise<TableHandle> {
     const key = formatTableName(name);
     let h = this.handles.get(key);
     if (!h) {
-      h = this.load(name);
+      h = this.load(name, kind);
       this.handles.set(key, h);
       // Forget failures so a table created later is found on the next request.
       h.catch(() => this.handles.delete(key));
@@ -51,7 +52,13 @@ export class TableRegistry {
     return h;
   }
 
-  private async load(name: TableName): Promise<TableHandle> {
+  /** The tables opened so far that exist; lookups that failed are left out. */
+  async openTables(): Promise<TableHandle[]> {
+    const settled = await Promise.allSettled(this.handles.values());
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  private async load(name: TableName, kindHint: TableKind | undefined): Promise<TableHandle> {
     const fullName = formatTableName(name);
     const dir = tableDir(this.warehouse, name);
     let snap;
@@ -63,7 +70,7 @@ export class TableRegistry {
     if (!snap) {
       throw new OtlpError(
         'not_found',
-        `table ${fullName} does not exist; create it first, e.g. otlp2delta create-table ${fullName} --kind metrics|logs|spans`,
+        `table ${fullName} does not exist; create it first: otlp2delta create-table ${fullName} --kind ${kindHint ?? 'metrics|logs|spans'}`,
       );
     }
     const kind = kindOfSchemaString(snap.metaData.schemaString);

@@ -7,6 +7,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { appendFiles, makeAdd, newDataFileName } from '../delta/table.ts';
 import { loadSnapshot } from '../delta/snapshot.ts';
+import { maybeCheckpoint } from '../maintenance/checkpoints.ts';
+import { removeAbandonedCommitTemps } from '../delta/commit.ts';
 import type { Db } from '../duckdb/db.ts';
 import { OtlpError } from '../errors.ts';
 import { writeParquet } from '../parquet/write.ts';
@@ -29,6 +31,7 @@ export type WriterContext = {
 
 export class TableWriter {
   private flushing: Promise<void> | undefined;
+  private nextFlush: Promise<void> | undefined;
   private failures = 0;
 
   private constructor(
@@ -41,7 +44,8 @@ export class TableWriter {
 
   /** Opens the table's staging and picks up segments an earlier run left behind. */
   static async open(handle: TableHandle, ctx: WriterContext): Promise<{ writer: TableWriter; recoveredRows: number }> {
-    const snap = await loadSnapshot(handle.dir);
+    await removeAbandonedCommitTemps(handle.dir);
+    const snap = await loadSnapshot(handle.dir, { db: ctx.db });
     if (snap) handle.version = Math.max(handle.version, snap.version);
     const committed = BigInt(snap?.txns.get(ctx.staging.appId) ?? -1);
     const { wal, recoveredRows } = await TableWal.open(ctx.staging.tableDir(handle.fullName), committed + 1n);
@@ -82,9 +86,20 @@ export class TableWriter {
     }
   }
 
-  /** Seals what is staged and commits every sealed segment, oldest first. */
+  /**
+   * Seals what is staged and commits every sealed segment, oldest first.
+   * Resolves only after a commit round that started after this call, so rows
+   * staged before it are committed (or the round failed and will be retried).
+   */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+    if (this.flushing) {
+      // The round in progress sealed before our rows may have arrived: queue one more.
+      this.nextFlush ??= this.flushing.then(() => {
+        this.nextFlush = undefined;
+        return this.flush();
+      });
+      return this.nextFlush;
+    }
     this.flushing = this.commitAll().finally(() => {
       this.flushing = undefined;
     });
@@ -132,6 +147,9 @@ export class TableWriter {
     failpoint('after-commit');
     this.ctx.budget.recordCommitted(seg.bytes);
     await this.forget(seg);
+    // Checkpoint hook: keeps snapshot loads fast as the log grows. It only
+    // logs its own failures, so the commit above stands whatever happens here.
+    if (!res.skipped) await maybeCheckpoint(this.ctx.db, this.handle.dir, res.version, this.ctx.log);
   }
 
   private async forget(seg: SealedSegment): Promise<void> {

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { takePidLock } from '../fs/pid-lock.ts';
 import { fsyncDir, fsyncFile } from '../delta/fsync.ts';
 
 export type Staging = {
@@ -21,35 +22,11 @@ const LOCK = 'LOCK';
 const WRITER_ID = 'writer-id';
 const TABLES = 'tables';
 
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function takeLock(root: string): Promise<void> {
-  const file = path.join(root, LOCK);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fsp.writeFile(file, `${process.pid}\n`, { flag: 'wx' });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const holder = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
-    if (alive(holder)) {
-      throw new Error(
-        `staging folder ${root} is in use by process ${holder}; give each server its own --staging folder`,
-      );
-    }
-    // The holder is gone (it crashed or was killed): its lock is stale.
-    await fsp.rm(file, { force: true });
-  }
-  throw new Error(`could not lock staging folder ${root}: another process keeps taking it`);
+function takeLock(root: string): Promise<void> {
+  return takePidLock(
+    path.join(root, LOCK),
+    (holder) => new Error(`staging folder ${root} is in use by process ${holder}; give each server its own --staging folder`),
+  );
 }
 
 async function readOrCreateWriterId(root: string): Promise<string> {

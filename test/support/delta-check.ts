@@ -2,8 +2,9 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { schemaFor, type TableKind } from '../../src/tables/schema.ts';
-import { scanDeltaLog, type DeltaCommit } from './delta-log.ts';
-import { addPathProblems, replayLog } from './delta-snapshot.ts';
+import { checkLastCheckpoint, compareWithReplay, readCheckpointActions } from './delta-checkpoint.ts';
+import { scanDeltaLog, type DeltaCommit, type DeltaLog } from './delta-log.ts';
+import { addPathProblems, applyCommit, cloneSnapshot, emptySnapshot, type Snapshot } from './delta-snapshot.ts';
 import { parseJsonExact, renderValue } from './json-exact.ts';
 import { readParquetFile, type Row } from './parquet-read.ts';
 import { checkStats, compareCodePoints } from './stats-check.ts';
@@ -16,7 +17,7 @@ export type { Row } from './parquet-read.ts';
 export type ActiveFile = {
   path: string;
   absolutePath: string;
-  /** Commit version whose add made this file active. */
+  /** Commit version whose add made this file active (the checkpoint's version when its commit has expired). */
   version: number;
   size: number;
   modificationTime: number;
@@ -51,7 +52,7 @@ export async function checkDeltaTable(tableDir: string, kind: TableKind): Promis
   const problems: string[] = [];
   const columns = schemaFor(kind).columns;
   const log = scanDeltaLog(tableDir, problems);
-  const snap = replayLog(log, kind, problems);
+  const snap = await loadState(tableDir, log, kind, problems);
   const files: ActiveFile[] = [];
   const rows: Row[] = [];
   const referenced = new Map<string, string>();
@@ -114,6 +115,59 @@ export async function checkDeltaTable(tableDir: string, kind: TableKind): Promis
     txns: snap.txns,
     orphans,
   };
+}
+
+/** Each readable checkpoint, validated as a state of its own. */
+async function readCheckpoints(tableDir: string, log: DeltaLog, kind: TableKind, problems: string[]) {
+  const states = new Map<number, Snapshot>();
+  const actions = new Map<number, DeltaCommit>();
+  for (const v of log.checkpoints) {
+    if (v > log.version) problems.push(`checkpoint at version ${v} is newer than the newest commit ${log.version}`);
+    const commit = await readCheckpointActions(tableDir, v, problems);
+    if (!commit) continue;
+    actions.set(v, commit);
+    const state = emptySnapshot();
+    applyCommit(state, commit, kind, problems, 'checkpoint');
+    states.set(v, state);
+  }
+  return { states, actions };
+}
+
+/** Applies the commits after `snap.version` up to the newest (or the first gap), comparing each checkpoint passed. */
+function replayFrom(tableDir: string, snap: Snapshot, log: DeltaLog, kind: TableKind, problems: string[], checkpoints?: Map<number, Snapshot>): Snapshot {
+  const byVersion = new Map(log.commits.map((c) => [c.version, c]));
+  for (let v = snap.version + 1; v <= log.version; v++) {
+    const commit = byVersion.get(v);
+    if (!commit) break;
+    applyCommit(snap, commit, kind, problems, 'commit');
+    const cp = checkpoints?.get(v);
+    if (cp) compareWithReplay(tableDir, cp, snap, problems);
+  }
+  return snap;
+}
+
+/**
+ * The table state a reader builds: the checkpoint `_last_checkpoint` names
+ * (else the newest one) plus the commits after it. Independently, the JSON
+ * log is replayed from version 0 (or the oldest checkpoint, when older
+ * commits have expired), and every checkpoint must equal that replay at its
+ * version.
+ */
+async function loadState(tableDir: string, log: DeltaLog, kind: TableKind, problems: string[]): Promise<Snapshot> {
+  const cps = await readCheckpoints(tableDir, log, kind, problems);
+  const hinted = checkLastCheckpoint(tableDir, log, (v) => cps.actions.get(v), problems);
+  const oldest = [...cps.states.keys()][0];
+  const chainStart = log.commits[0]?.version === 0 ? emptySnapshot() : oldest === undefined ? undefined : cloneSnapshot(cps.states.get(oldest) as Snapshot);
+  const chain = chainStart && replayFrom(tableDir, chainStart, log, kind, problems, cps.states);
+  const start = hinted !== undefined && cps.states.has(hinted) ? hinted : [...cps.states.keys()].filter((v) => v <= log.version).at(-1);
+  const base = start === undefined ? emptySnapshot() : cloneSnapshot(cps.states.get(start) as Snapshot);
+  // The chain already validated these commits; repeating their problems would only add noise.
+  const reader = replayFrom(tableDir, base, log, kind, chain ? [] : problems);
+  if (chain) {
+    // Files keep the version of the commit that added them where that commit is still in the log.
+    for (const [p, f] of reader.files) reader.files.set(p, { ...f, version: chain.files.get(p)?.version ?? f.version });
+  }
+  return reader;
 }
 
 /** Every regular file below the table directory except the log, as sorted '/'-paths. */

@@ -1,16 +1,24 @@
-// Lists and strictly parses a table's _delta_log commit files, independently of the service's log code.
+// Lists and strictly parses a table's _delta_log commit files (and finds its checkpoints), independently of the service's log code.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJsonExact } from './json-exact.ts';
 
 export type DeltaAction = Record<string, unknown>;
 export type DeltaCommit = { version: number; actions: DeltaAction[] };
-export type DeltaLog = { version: number; commits: DeltaCommit[] };
+export type DeltaLog = {
+  version: number;
+  commits: DeltaCommit[];
+  /** Versions of the classic checkpoint files, ascending. */
+  checkpoints: number[];
+  /** Whether `_delta_log/_last_checkpoint` exists. */
+  hasLastCheckpoint: boolean;
+};
 
 const COMMIT = /^(\d{20})\.json$/;
+const CHECKPOINT = /^(\d{20})\.checkpoint\.parquet$/;
 // Files a Delta reader knows and may skip; anything else is most likely a
 // commit that was staged and never linked into place, or a stray write.
-const KNOWN_OTHER = [/^\d{20}\.checkpoint\.parquet$/, /^_last_checkpoint$/, /\.crc$/];
+const KNOWN_OTHER = [/\.crc$/];
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map);
@@ -22,32 +30,45 @@ export function scanDeltaLog(tableDir: string, problems: string[]): DeltaLog {
   const logDir = join(tableDir, '_delta_log');
   if (!existsSync(logDir) || !statSync(logDir).isDirectory()) {
     problems.push(`no _delta_log directory in ${tableDir}`);
-    return { version: -1, commits: [] };
+    return { version: -1, commits: [], checkpoints: [], hasLastCheckpoint: false };
   }
   const found: Array<{ version: number; name: string }> = [];
+  const checkpoints: number[] = [];
+  let hasLastCheckpoint = false;
   for (const entry of readdirSync(logDir, { withFileTypes: true })) {
     const m = COMMIT.exec(entry.name);
+    const cp = CHECKPOINT.exec(entry.name);
     if (m && entry.isFile()) {
       found.push({ version: Number(m[1]), name: entry.name });
+    } else if (cp && entry.isFile()) {
+      checkpoints.push(Number(cp[1]));
+    } else if (entry.name === '_last_checkpoint' && entry.isFile()) {
+      hasLastCheckpoint = true;
     } else if (!(entry.isFile() && KNOWN_OTHER.some((re) => re.test(entry.name)))) {
       problems.push(`_delta_log holds an unexpected ${entry.isDirectory() ? 'directory' : 'file'} '${entry.name}' (leftover temp file?)`);
     }
   }
   found.sort((a, b) => a.version - b.version);
+  checkpoints.sort((a, b) => a - b);
   if (found.length === 0) problems.push('_delta_log has no commit files');
+  // Commits behind a checkpoint may have expired; the ones left must run without gaps from there.
+  const first = found[0]?.version ?? 0;
+  const covered = first > 0 && checkpoints.some((c) => c >= first - 1 && c <= (found.at(-1)?.version ?? -1));
+  if (first > 0 && !covered) problems.push(`the log starts at version ${first} with no checkpoint at version ${first - 1} or later to start from`);
   const missing: number[] = [];
-  let expected = 0;
+  const from = covered ? first : 0;
+  let expected = from;
   for (const f of found) {
     for (; expected < f.version && missing.length < 10; expected++) missing.push(expected);
     expected = f.version + 1;
   }
   if (missing.length > 0) {
     problems.push(
-      `commit versions are not contiguous from 0: found [${found.map((f) => f.version).join(', ')}], missing ${missing.join(', ')}`,
+      `commit versions are not contiguous from ${from}: found [${found.map((f) => f.version).join(', ')}], missing ${missing.join(', ')}`,
     );
   }
   const commits = found.map((f) => ({ version: f.version, actions: parseCommit(join(logDir, f.name), f.name, problems) }));
-  return { version: found.at(-1)?.version ?? -1, commits };
+  return { version: found.at(-1)?.version ?? -1, commits, checkpoints, hasLastCheckpoint };
 }
 
 function parseCommit(file: string, name: string, problems: string[]): DeltaAction[] {

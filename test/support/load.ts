@@ -1,12 +1,12 @@
-// Load-test plumbing: the real service with chosen limits, OTLP/JSON log bodies whose records carry
-// unique ids, a plain HTTP client that reports every outcome (never retries), and the ledger that
-// proves each acknowledged record landed exactly once.
+// The service side of load tests: the real service with chosen limits, floods driven from a worker
+// thread (so client work does not share the server's event loop or heap), memory samples, and the
+// check that each acknowledged record landed exactly once.
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { Worker } from 'node:worker_threads';
 import { startService, type Service } from '../../src/cli/service.ts';
 import { resolveServeConfig, type ServeInputs } from '../../src/config/serve-config.ts';
 import { createDeltaTable } from '../../src/delta/table.ts';
@@ -14,8 +14,11 @@ import { tableDir } from '../../src/ingest/registry.ts';
 import { parseTableName } from '../../src/tables/names.ts';
 import { schemaFor } from '../../src/tables/schema.ts';
 import { checkDeltaTable } from './delta-check.ts';
+import type { Ledger } from './load-client.ts';
+import type { FloodPlan, FloodResult } from './load-worker.ts';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export * from './load-client.ts';
+export type { FloodPlan, FloodResult } from './load-worker.ts';
 
 export type LoadService = {
   service: Service;
@@ -54,91 +57,20 @@ export async function createLogsTable(warehouse: string, name: string): Promise<
   return dir;
 }
 
-/** An OTLP/JSON logs export with one record per id; `padBytes` of body text per record sets its size. */
-export function logsBody(ids: string[], padBytes = 0): Buffer {
-  const pad = 'x'.repeat(padBytes);
-  const logRecords = ids.map((id) => ({
-    timeUnixNano: '1700000000000000000',
-    severityNumber: 9,
-    body: { stringValue: `record ${id} ${pad}` },
-    attributes: [{ key: 'id', value: { stringValue: id } }],
-  }));
-  const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'load-test' } }] };
-  return Buffer.from(JSON.stringify({ resourceLogs: [{ resource, scopeLogs: [{ scope: { name: 'load' }, logRecords }] }] }));
-}
-
-/** What one request came to: an HTTP answer, or the socket error code when there was none. */
-export type Outcome =
-  | { kind: 'answer'; status: number; retryAfter: string | undefined; body: string }
-  | { kind: 'error'; code: string; message: string };
-
-/** POSTs a logs export once. Socket errors are outcomes, not exceptions, so callers can classify them. */
-export function postLogs(
-  baseUrl: string,
-  table: string,
-  body: Buffer,
-  opts: { agent?: http.Agent; timeoutMs?: number; headers?: Record<string, string> } = {},
-): Promise<Outcome> {
-  const url = new URL('/v1/logs', baseUrl);
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (o: Outcome) => {
-      if (!settled) {
-        settled = true;
-        resolve(o);
-      }
-    };
-    const req = http.request(
-      url,
-      {
-        method: 'POST',
-        agent: opts.agent ?? false,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': String(body.length),
-          'x-databricks-uc-table-name': table,
-          ...opts.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const ra = res.headers['retry-after'];
-          done({ kind: 'answer', status: res.statusCode ?? 0, retryAfter: Array.isArray(ra) ? ra[0] : ra, body: Buffer.concat(chunks).toString('utf8') });
-        });
-        res.on('error', (e: NodeJS.ErrnoException) => done({ kind: 'error', code: e.code ?? 'ERR', message: e.message }));
-      },
-    );
-    req.on('error', (e: NodeJS.ErrnoException) => done({ kind: 'error', code: e.code ?? 'ERR', message: e.message }));
-    if (opts.timeoutMs) {
-      req.setTimeout(opts.timeoutMs, () => req.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })));
-    }
-    req.end(body);
-  });
-}
-
-/** Which ids were acknowledged, refused (a retryable answer: must not be stored) or left unknown. */
-export class Ledger {
-  readonly acked = new Set<string>();
-  readonly refused = new Set<string>();
-  readonly unknown = new Set<string>();
-  readonly statuses = new Map<string, number>();
-  readonly problems: string[] = [];
-
-  record(ids: string[], o: Outcome): void {
-    const key = o.kind === 'answer' ? String(o.status) : o.code;
-    this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
-    const into = o.kind === 'error' ? this.unknown : o.status === 200 ? this.acked : this.refused;
-    for (const id of ids) into.add(id);
-  }
-
-  count(key: string | number): number {
-    return this.statuses.get(String(key)) ?? 0;
-  }
-
-  summary(): string {
-    return [...this.statuses].map(([k, n]) => `${k}:${n}`).join(' ');
+/** Runs a flood from a worker thread and returns each request's ids and outcome. */
+export async function floodInWorker(plan: FloodPlan): Promise<FloodResult[]> {
+  const entry = new URL('./load-worker.ts', import.meta.url).href;
+  // Worker threads do not inherit the TypeScript loader: register it, then load the entry.
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  const worker = new Worker(boot, { eval: true, workerData: plan });
+  try {
+    return await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`flood worker exited with ${code} before reporting`)));
+    });
+  } finally {
+    await worker.terminate();
   }
 }
 
@@ -173,27 +105,7 @@ export function ledgerProblems(ledger: Ledger, counts: Map<string, number>): str
   return out;
 }
 
-/** Runs `worker(i)` for i = 0..count-1 with at most `concurrency` at once. */
-export async function pool(count: number, concurrency: number, worker: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(count, concurrency) }, async () => {
-    while (next < count) await worker(next++);
-  });
-  await Promise.all(lanes);
-}
-
-/** Keeps `concurrency` workers busy until `ms` have passed; returns how many calls were made. */
-export async function floodFor(ms: number, concurrency: number, worker: (i: number) => Promise<void>): Promise<number> {
-  const until = Date.now() + ms;
-  let next = 0;
-  const lanes = Array.from({ length: concurrency }, async () => {
-    while (Date.now() < until) await worker(next++);
-  });
-  await Promise.all(lanes);
-  return next;
-}
-
-/** The heap and resident size after a full collection, when collection can be forced. */
+/** This thread's heap and the process's resident size, after a full collection when one can be forced. */
 export function memorySample(): { heapUsed: number; rss: number } {
   const gc = (globalThis as { gc?: () => void }).gc ?? exposeGc();
   if (gc) {

@@ -21,7 +21,9 @@ export type TestService = {
   stop(opts?: { keep?: boolean }): Promise<void>;
 };
 
-export async function startTestService(opts: { flushIntervalMs?: number; maxBodyBytes?: number } = {}): Promise<TestService> {
+export async function startTestService(
+  opts: { flushIntervalMs?: number; maxBodyBytes?: number; capture?: string } = {},
+): Promise<TestService> {
   const warehouse = await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-test-'));
   const config = resolveServeConfig(
     {
@@ -30,6 +32,7 @@ export async function startTestService(opts: { flushIntervalMs?: number; maxBody
       warehouse,
       flushIntervalMs: String(opts.flushIntervalMs ?? 200),
       maxBodyBytes: opts.maxBodyBytes === undefined ? undefined : String(opts.maxBodyBytes),
+      capture: opts.capture,
     },
     {},
   );

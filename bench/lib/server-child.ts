@@ -1,0 +1,93 @@
+// Runs the real server as a separate process, so its CPU time and memory are
+// its own and the load generator never waits on the server's event loop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** How long start-up (tsx compile, DuckDB, staging recovery) may take. */
+const START_DEADLINE_MS = 60_000;
+/** The server drains within its own 30 s deadline; this only guards against a hang. */
+const STOP_DEADLINE_MS = 90_000;
+/** Keep the tail of the server's log for error messages without growing without bound. */
+const LOG_KEEP_CHARS = 64 * 1024;
+
+export type ServerChild = {
+  pid: number;
+  url: string;
+  /** Last part of what the server wrote to stderr. */
+  log(): string;
+  /** SIGTERM, then waits for the exit; resolves with the exit code (or the signal name). */
+  stop(): Promise<number | string>;
+};
+
+export type ServerOptions = {
+  warehouse: string;
+  /** Extra `serve` flags, e.g. ['--flush-interval-ms', '1000']. */
+  serveArgs?: string[];
+  /** Node flags for the server process, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
+  nodeArgs?: string[];
+  /** Added to this process's environment for the server. */
+  env?: Record<string, string>;
+};
+
+export function startServer(opts: ServerOptions): Promise<ServerChild> {
+  const args = [
+    ...(opts.nodeArgs ?? []),
+    'bin/otlp2delta',
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--warehouse',
+    opts.warehouse,
+    ...(opts.serveArgs ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      settle(() => reject(new Error(`server did not start within ${START_DEADLINE_MS} ms:\n${log}`)));
+    }, START_DEADLINE_MS);
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      log = (log + chunk).slice(-LOG_KEEP_CHARS);
+      const m = /listening on (http:\/\/\S+)/.exec(log);
+      if (m) settle(() => resolve(wrap(child, m[1]!, () => log, exited)));
+    });
+    void exited.then((code) => settle(() => reject(new Error(`server exited (${code}) before it listened:\n${log}`))));
+  });
+}
+
+function wrap(child: ChildProcess, url: string, log: () => string, exited: Promise<number | string>): ServerChild {
+  return {
+    pid: child.pid!,
+    url,
+    log,
+    async stop() {
+      child.kill('SIGTERM');
+      const guard = setTimeout(() => child.kill('SIGKILL'), STOP_DEADLINE_MS);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(guard);
+      }
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// `otlp2delta sql`: read-only SQL over the warehouse's tables and views, from
+// an argument, a file, standard input or an interactive prompt.
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_WAREHOUSE } from '../config/limits.ts';
+import { QueryEngine, QueryError } from '../query/engine.ts';
+import { formatResult, OUTPUT_FORMATS, type OutputFormat } from '../query/format.ts';
+import { splitStatements } from '../query/sql-text.ts';
+import { runRepl } from './sql-repl.ts';
+import { parseCommandArgs, UsageError } from './usage.ts';
+
+export const SQL_HELP = `usage: otlp2delta sql "<statement>" [--warehouse DIR] [--format table|csv|json|ndjson]
+       otlp2delta sql -f FILE [--warehouse DIR] [--format ...]
+       otlp2delta sql [--warehouse DIR]          (interactive prompt)
+
+Runs read-only SQL (DuckDB dialect) over the warehouse. A three-part name
+catalog.schema.table reads that table's current Delta snapshot; each
+catalog.schema also offers the normalised views usage_facts, sessions,
+daily_active_users, active_time, lines_of_code, commits_and_prs,
+tool_decisions, api_requests, agent_events, agent_activity and
+metric_increments (see docs/usage-views.md). Statements are separated by ';'.
+Only reads run: SELECT, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN.
+
+Without a statement or -f, statements are read from standard input, with an
+interactive prompt (history in ~/.otlp2delta_history) when it is a terminal.
+
+options:
+  -f, --file FILE    run the statements in FILE ('-' for standard input)
+  --format F         table (default), csv, json (an array) or ndjson
+  --warehouse DIR    folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse)
+  -h, --help         show this help`;
+
+/** Runs each statement in turn, printing its result; stops at the first failure. */
+export async function runScript(engine: QueryEngine, text: string, format: OutputFormat, out: (s: string) => void): Promise<void> {
+  const { statements, rest } = splitStatements(text);
+  const all = rest === '' ? statements : [...statements, rest];
+  if (all.length === 0) throw new UsageError('no statement to run', SQL_HELP);
+  for (const [i, statement] of all.entries()) {
+    if (i > 0 && format === 'table') out('');
+    out(formatResult(await engine.execute(statement), format));
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function runSql(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { file: { type: 'string', short: 'f' }, format: { type: 'string' }, warehouse: { type: 'string' } },
+    SQL_HELP,
+  );
+  if (values.help) {
+    process.stdout.write(`${SQL_HELP}\n`);
+    return 0;
+  }
+  const format = (values.format ?? 'table') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`, SQL_HELP);
+  if (positionals.length > 1) throw new UsageError('give the statements as one argument (quote them)', SQL_HELP);
+  if (positionals.length === 1 && values.file !== undefined) throw new UsageError('give a statement or -f FILE, not both', SQL_HELP);
+  const engine = await QueryEngine.open({ warehouse: values.warehouse ?? process.env.OTLP2DELTA_WAREHOUSE ?? DEFAULT_WAREHOUSE });
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  try {
+    if (positionals.length === 0 && values.file === undefined && process.stdin.isTTY) {
+      return await runRepl(engine, { input: process.stdin, output: process.stdout, format });
+    }
+    const text =
+      positionals[0] ?? (values.file === undefined || values.file === '-' ? await readStdin() : await readFile(values.file, 'utf8'));
+    await runScript(engine, text, format, out);
+    return 0;
+  } catch (e) {
+    if (e instanceof QueryError) {
+      process.stderr.write(`otlp2delta sql: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    engine.close();
+  }
+}

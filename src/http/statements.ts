@@ -1,0 +1,112 @@
+// POST /api/2.0/sql/statements: runs one read-only statement and answers at
+// once in the shape of Databricks' statement execution API (JSON_ARRAY
+// results inline, every value a string), so its clients can read the tables.
+import { randomUUID } from 'node:crypto';
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
+import type { QueryResult } from '../duckdb/db.ts';
+import { isOtlpError } from '../errors.ts';
+import { cellText } from '../query/format.ts';
+import { QueryError } from '../query/read-only.ts';
+import { readBody } from './body.ts';
+
+/** What the route needs from the query engine. */
+export type StatementRunner = { execute(statement: string): Promise<QueryResult> };
+
+/** Request bodies are a statement and a few options; a megabyte is plenty. */
+const REQUEST_BYTES_MAX = 1024 * 1024;
+/** Rows answered inline at most, like the API's inline limit; more is marked truncated. */
+export const ROW_LIMIT_MAX = 100_000;
+
+type Env = { Bindings: HttpBindings };
+type Request = { statement: string; rowLimit: number };
+
+class BadRequest extends Error {}
+
+const PRIMITIVE_TYPES: [RegExp, string][] = [
+  [/^VARCHAR/, 'STRING'],
+  [/^BIGINT$/, 'LONG'],
+  [/^INTEGER$/, 'INT'],
+  [/^SMALLINT$/, 'SHORT'],
+  [/^TINYINT$/, 'BYTE'],
+  [/^DOUBLE$/, 'DOUBLE'],
+  [/^FLOAT$/, 'FLOAT'],
+  [/^BOOLEAN$/, 'BOOLEAN'],
+  [/^DATE$/, 'DATE'],
+  [/^TIMESTAMP/, 'TIMESTAMP'],
+  [/^(DECIMAL|HUGEINT|UBIGINT|UHUGEINT)/, 'DECIMAL'],
+  [/^(UINTEGER)$/, 'LONG'],
+  [/^(USMALLINT|UTINYINT)$/, 'INT'],
+  [/^BLOB$/, 'BINARY'],
+  [/^INTERVAL$/, 'INTERVAL'],
+];
+
+/** The Databricks type_name of a DuckDB type. */
+export function typeName(duckdb: string): string {
+  if (duckdb.endsWith(']')) return 'ARRAY';
+  if (duckdb.startsWith('MAP(')) return 'MAP';
+  if (duckdb.startsWith('STRUCT(')) return 'STRUCT';
+  return PRIMITIVE_TYPES.find(([re]) => re.test(duckdb))?.[1] ?? 'STRING';
+}
+
+function parseRequest(raw: Buffer): Request {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new BadRequest('the body must be a JSON object such as {"statement": "SELECT 1"}');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('the body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  if (typeof b.statement !== 'string' || b.statement.trim() === '') throw new BadRequest('"statement" must be a non-empty string');
+  if (b.format !== undefined && b.format !== 'JSON_ARRAY') throw new BadRequest('"format" must be JSON_ARRAY, the only format served');
+  if (b.disposition !== undefined && b.disposition !== 'INLINE') throw new BadRequest('"disposition" must be INLINE; results are always inline');
+  if (Array.isArray(b.parameters) && b.parameters.length > 0) throw new BadRequest('statement parameters are not supported; write the values into the statement');
+  let rowLimit = ROW_LIMIT_MAX;
+  if (b.row_limit !== undefined) {
+    if (typeof b.row_limit !== 'number' || !Number.isSafeInteger(b.row_limit) || b.row_limit < 1) throw new BadRequest('"row_limit" must be a positive integer');
+    rowLimit = Math.min(b.row_limit, ROW_LIMIT_MAX);
+  }
+  return { statement: b.statement, rowLimit };
+}
+
+/** The response body for a finished statement. */
+export function statementResponse(result: QueryResult, rowLimit: number): Record<string, unknown> {
+  const rows = result.rows.slice(0, rowLimit);
+  const columns = result.columns.map((c, position) => ({ name: c.name, type_name: typeName(c.type), type_text: c.type, position }));
+  const data = rows.map((r) => result.columns.map((c, i) => (r[i] === null || r[i] === undefined ? null : cellText(r[i] ?? null, c.type))));
+  return {
+    statement_id: randomUUID(),
+    status: { state: 'SUCCEEDED' },
+    manifest: {
+      format: 'JSON_ARRAY',
+      schema: { column_count: columns.length, columns },
+      total_row_count: rows.length,
+      total_chunk_count: 1,
+      truncated: result.rows.length > rows.length,
+    },
+    result: { chunk_index: 0, row_offset: 0, row_count: rows.length, data_array: data },
+  };
+}
+
+const failure = (c: Context<Env>, status: 400 | 413 | 429 | 500, error_code: string, message: string) => c.json({ error_code, message }, status);
+
+export async function handleStatement(c: Context<Env>, runner: StatementRunner): Promise<Response> {
+  let request: Request;
+  try {
+    request = parseRequest(await readBody(c.env.incoming, REQUEST_BYTES_MAX));
+  } catch (e) {
+    if (e instanceof BadRequest) return failure(c, 400, 'INVALID_PARAMETER_VALUE', e.message);
+    if (isOtlpError(e) && e.kind === 'too_large') return failure(c, 413, 'INVALID_PARAMETER_VALUE', e.message);
+    throw e;
+  }
+  try {
+    return c.json(statementResponse(await runner.execute(request.statement), request.rowLimit));
+  } catch (e) {
+    if (e instanceof QueryError) {
+      const code = e.code === 'read_only' ? 'PERMISSION_DENIED' : e.code === 'invalid' ? 'INVALID_PARAMETER_VALUE' : 'BAD_REQUEST';
+      return failure(c, 400, code, e.message);
+    }
+    return failure(c, 500, 'INTERNAL_ERROR', `the statement could not be run: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,208 @@
+// Runs read-only SQL over the warehouse. Each three-part name in a statement
+// becomes a temporary view, on a connection of the statement's own, over the
+// table's current Delta snapshot or over one of the normalised views of
+// sql/views/, and the statement runs unchanged apart from those names.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { openDuckDb, withConnection, type Db, type QueryResult } from '../duckdb/db.ts';
+import { quoteIdent } from '../tables/schema.ts';
+import { assertReadKeyword, assertReadOnly, QueryError, singleStatement } from './read-only.ts';
+import { findThreePartNames, replaceRanges } from './sql-text.ts';
+import { creationOrder, loadViews, renderView, SOURCE_PLACEHOLDERS, type ViewDef } from './views.ts';
+import { activeFilePaths, listTableNames, NotOtelLayout, relationSql, unionRelationSql, Warehouse, type WarehouseTable } from './warehouse.ts';
+
+export type { QueryResult } from '../duckdb/db.ts';
+export { QueryError } from './read-only.ts';
+
+export type QueryEngineOptions = {
+  warehouse: string;
+  /** DuckDB worker threads per query (default: the core count). */
+  threads?: number;
+  memoryLimit?: string;
+  /** Statements running at once; more wait their turn (default 2). */
+  maxConcurrent?: number;
+};
+
+type Found =
+  | { kind: 'table'; key: string; table: WarehouseTable }
+  | { kind: 'view'; key: string; catalog: string; schema: string; view: string };
+/** What a name refers to and the temporary view name it becomes. */
+type Target = Found & { name: string };
+
+type Plan = { setup: string[]; sqls: string[] };
+
+const temp = (name: string): string => `temp.main.${quoteIdent(name)}`;
+const internal = (catalog: string, schema: string, name: string): string => `__o2d_${catalog}__${schema}__${name}`;
+
+export class QueryEngine {
+  private readonly views: Map<string, ViewDef> = loadViews();
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+
+  private constructor(
+    private readonly db: Db,
+    readonly warehouse: Warehouse,
+    private readonly maxConcurrent: number,
+  ) {}
+
+  /** Opens a DuckDB instance that can read files below the warehouse and nothing else. */
+  static async open(opts: QueryEngineOptions): Promise<QueryEngine> {
+    let root: string;
+    try {
+      root = await fsp.realpath(path.resolve(opts.warehouse));
+    } catch {
+      throw new QueryError(`warehouse ${path.resolve(opts.warehouse)} does not exist`, 'invalid');
+    }
+    const db = await openDuckDb({
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+      ...(opts.memoryLimit !== undefined ? { memoryLimit: opts.memoryLimit } : {}),
+      onlyDirectories: [root],
+    });
+    return new QueryEngine(db, new Warehouse(root, db), opts.maxConcurrent ?? 2);
+  }
+
+  /** The names of the normalised views every catalog.schema offers. */
+  viewNames(): string[] {
+    return [...this.views.keys()].sort();
+  }
+
+  /** Every table of the warehouse as catalog.schema.table. */
+  tableNames(): Promise<string[]> {
+    return listTableNames(this.warehouse.root);
+  }
+
+  /** Runs one read statement and returns its columns and rows. */
+  async execute(text: string): Promise<QueryResult> {
+    return (await this.executeBatch([text]))[0] as QueryResult;
+  }
+
+  /**
+   * Runs read statements one after another on one connection, so the views
+   * they name are created once. With `materialize`, each normalised view is
+   * computed once into a temporary table that the statements then read: the
+   * way to run several queries over the same views (the usage report).
+   */
+  async executeBatch(texts: string[], opts: { materialize?: boolean } = {}): Promise<QueryResult[]> {
+    const statements = texts.map(singleStatement);
+    statements.forEach(assertReadKeyword);
+    await this.acquire();
+    try {
+      const plan = await this.plan(statements, opts.materialize ?? false);
+      return await withConnection(this.db, async (conn) => {
+        try {
+          for (const s of plan.setup) await conn.run(s);
+        } catch (e) {
+          throw new QueryError(`could not read the tables the statement names: ${(e as Error).message}`, 'failed', { cause: e });
+        }
+        for (const sql of plan.sqls) await assertReadOnly(conn, sql);
+        const results: QueryResult[] = [];
+        for (const sql of plan.sqls) {
+          try {
+            results.push(await conn.query(sql));
+          } catch (e) {
+            throw new QueryError((e as Error).message, 'failed', { cause: e });
+          }
+        }
+        return results;
+      });
+    } finally {
+      this.release();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.running < this.maxConcurrent) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.queue.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.running--;
+  }
+
+  /** What each three-part name refers to; names outside the warehouse are left alone. */
+  private async resolve(parts: [string, string, string]): Promise<Found | undefined> {
+    const [catalog, schema, name] = parts;
+    const key = parts.join('.');
+    const table = await this.warehouse.table(catalog, schema, name).catch((e: unknown) => {
+      throw e instanceof NotOtelLayout ? new QueryError(e.message, 'invalid') : e;
+    });
+    if (table) return { kind: 'table', key, table };
+    if (this.views.has(name) && (await this.warehouse.hasSchema(catalog, schema))) return { kind: 'view', key, catalog, schema, view: name };
+    if (await this.warehouse.hasCatalog(catalog)) {
+      throw new QueryError(`there is no table or view ${key} in the warehouse (views: ${this.viewNames().join(', ')})`, 'invalid');
+    }
+    return undefined;
+  }
+
+  private async plan(statements: string[], materialize: boolean): Promise<Plan> {
+    const found = new Map<string, Found>();
+    const edits: { start: number; end: number; key: string }[][] = [];
+    for (const statement of statements) {
+      const mine: { start: number; end: number; key: string }[] = [];
+      for (const ref of findThreePartNames(statement)) {
+        const key = ref.parts.join('.');
+        if (!found.has(key)) {
+          const target = await this.resolve(ref.parts);
+          if (!target) continue;
+          found.set(key, target);
+        }
+        mine.push({ start: ref.start, end: ref.end, key });
+      }
+      edits.push(mine);
+    }
+    // A view takes the table's own name, so `t.col` keeps working; two names
+    // ending alike (c1.s.t and c2.s.t) get longer ones instead.
+    const last = (key: string) => key.slice(key.lastIndexOf('.') + 1);
+    const clash = (key: string) => [...found.keys()].filter((k) => last(k) === last(key)).length > 1;
+    const targets = new Map<string, Target>();
+    for (const [key, t] of found) targets.set(key, { ...t, name: clash(key) ? key.replaceAll('.', '__') : last(key) });
+    const setup: string[] = [];
+    for (const t of targets.values()) {
+      if (t.kind === 'table') setup.push(`CREATE TEMP VIEW ${quoteIdent(t.name)} AS ${relationSql(t.table.kind, activeFilePaths(t.table), { pointAttributes: true })}`);
+    }
+    setup.push(...(await this.viewSetup([...targets.values()], materialize)));
+    const sqls = statements.map((statement, i) =>
+      replaceRanges(
+        statement,
+        (edits[i] ?? []).map((e) => ({ start: e.start, end: e.end, text: temp((targets.get(e.key) as Target).name) })),
+      ),
+    );
+    return { setup, sqls };
+  }
+
+  /** CREATE statements for the referenced views, their dependencies and the schema unions they read. */
+  private async viewSetup(targets: Target[], materialize: boolean): Promise<string[]> {
+    const bySchema = new Map<string, { catalog: string; schema: string; views: Map<string, string> }>();
+    for (const t of targets) {
+      if (t.kind !== 'view') continue;
+      const k = `${t.catalog}.${t.schema}`;
+      const entry = bySchema.get(k) ?? { catalog: t.catalog, schema: t.schema, views: new Map<string, string>() };
+      entry.views.set(t.view, t.name);
+      bySchema.set(k, entry);
+    }
+    const setup: string[] = [];
+    for (const { catalog, schema, views } of bySchema.values()) {
+      const order = creationOrder(views.keys(), this.views);
+      const tables = await this.warehouse.tablesOf(catalog, schema);
+      const sources = new Set(order.flatMap((d) => d.sources));
+      for (const src of SOURCE_PLACEHOLDERS) {
+        if (sources.has(src)) setup.push(`CREATE TEMP VIEW ${quoteIdent(internal(catalog, schema, src))} AS ${unionRelationSql(src, tables)}`);
+      }
+      const nameOf = (view: string) => views.get(view) ?? internal(catalog, schema, view);
+      for (const def of order) {
+        const body = renderView(def, (p) => temp((SOURCE_PLACEHOLDERS as readonly string[]).includes(p) ? internal(catalog, schema, p) : nameOf(p)));
+        setup.push(`CREATE TEMP ${materialize ? 'TABLE' : 'VIEW'} ${quoteIdent(nameOf(def.name))} AS ${body}`);
+      }
+    }
+    return setup;
+  }
+}

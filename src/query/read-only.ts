@@ -1,0 +1,87 @@
+// Decides whether a statement only reads. Two independent checks must both
+// pass: the statement starts with a read keyword, and DuckDB, preparing it
+// without running it, classifies it as a query (or an EXPLAIN of one).
+import type { Connection } from '../duckdb/db.ts';
+import { splitStatements, tokenize } from './sql-text.ts';
+
+export class QueryError extends Error {
+  constructor(
+    message: string,
+    /** read_only: refused as not a read; invalid: bad input; failed: DuckDB rejected or failed it. */
+    readonly code: 'read_only' | 'invalid' | 'failed',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const READ_STARTS = new Set(['select', 'with', 'from', 'values', 'table', 'describe', 'desc', 'show', 'summarize', 'explain', '(']);
+
+const refuse = (what: string): QueryError =>
+  new QueryError(`only read statements (SELECT, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) are allowed; ${what}`, 'read_only');
+
+/** The single statement in `sql`, without its trailing ';'. */
+export function singleStatement(sql: string): string {
+  const { statements, rest } = splitStatements(sql);
+  const all = rest === '' ? statements : [...statements, rest];
+  if (all.length === 0) throw new QueryError('the statement is empty', 'invalid');
+  if (all.length > 1) throw new QueryError(`give one statement at a time; this text holds ${all.length}`, 'invalid');
+  return all[0] as string;
+}
+
+/** Throws unless the statement's first word is one a read starts with. */
+export function assertReadKeyword(sql: string): void {
+  const first = tokenize(sql)[0];
+  const word = first?.kind === 'ident' && !first.quoted ? first.value.toLowerCase() : first?.value;
+  if (word === undefined || !READ_STARTS.has(word)) throw refuse(`this statement starts with ${JSON.stringify(word ?? '')}`);
+}
+
+/**
+ * For `EXPLAIN [ANALYZE] [(options)] stmt`, the text of stmt: EXPLAIN ANALYZE
+ * runs its statement, so what it explains must pass the same checks.
+ */
+export function explainedStatement(sql: string): string | undefined {
+  const tokens = tokenize(sql);
+  const word = (i: number) => {
+    const t = tokens[i];
+    return t?.kind === 'ident' && !t.quoted ? t.value.toLowerCase() : t?.value;
+  };
+  if (word(0) !== 'explain') return undefined;
+  let i = 1;
+  if (word(i) === 'analyze' || word(i) === 'analyse') i++;
+  if (word(i) === '(') {
+    let depth = 0;
+    for (; i < tokens.length; i++) {
+      if (word(i) === '(') depth++;
+      if (word(i) === ')' && --depth === 0) {
+        i++;
+        break;
+      }
+    }
+  }
+  const next = tokens[i];
+  return next === undefined ? '' : sql.slice(next.start);
+}
+
+/**
+ * Prepares (binds, never runs) the statement on `conn`, where its views
+ * already exist, and throws unless DuckDB calls it a SELECT, or an EXPLAIN of
+ * a statement that passes this check itself.
+ */
+export async function assertReadOnly(conn: Connection, sql: string): Promise<void> {
+  assertReadKeyword(sql);
+  const inner = explainedStatement(sql);
+  if (inner !== undefined) {
+    if (inner === '') throw new QueryError('EXPLAIN needs a statement to explain', 'invalid');
+    await assertReadOnly(conn, inner);
+    return;
+  }
+  let types: string[];
+  try {
+    types = await conn.statementTypes(sql);
+  } catch (e) {
+    throw new QueryError((e as Error).message, 'failed', { cause: e });
+  }
+  if (types.length !== 1) throw new QueryError(`give one statement at a time; DuckDB found ${types.length}`, 'invalid');
+  if (types[0] !== 'SELECT') throw refuse(`DuckDB classifies this statement as ${types[0]}`);
+}

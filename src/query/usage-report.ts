@@ -1,0 +1,148 @@
+// The coding-agent usage summary (`otlp2delta usage`), computed from the
+// normalised views of one catalog.schema: token and cost totals for today, 7
+// and 30 days, active agents, top models, and per agent a daily table.
+import type { Json, QueryResult } from '../duckdb/db.ts';
+import { sqlString } from '../duckdb/sql.ts';
+import type { QueryEngine } from './engine.ts';
+import { QueryError } from './read-only.ts';
+
+export const BREAKDOWNS = ['agent', 'model', 'user', 'day'] as const;
+export type Breakdown = (typeof BREAKDOWNS)[number];
+
+export type UsageOptions = {
+  /** catalog.schema holding the agents' tables. */
+  schema: string;
+  /** Days (ending with asOf) the agent, model and daily tables cover. */
+  days: number;
+  /** Only this user: an email or an agent's user id. */
+  user?: string;
+  by?: Breakdown;
+  /** The UTC date the report is for (YYYY-MM-DD); today by default. */
+  asOf?: string;
+};
+
+type Totals = { today: number; last7Days: number; last30Days: number };
+export type AgentSummary = { agent: string; tokens: number; costUsd: number | null; sessions: number; users: number; lastSeen: string | null };
+export type ModelSummary = { model: string; agent: string; tokens: number; costUsd: number | null };
+export type AgentDay = { date: string; tokens: number; sessions: number; activeSeconds: number | null; models: string[] };
+export type BreakdownRow = { key: string | null; tokens: number; costUsd: number | null; sessions: number };
+
+export type UsageReport = {
+  schema: string;
+  asOf: string;
+  days: number;
+  user: string | null;
+  tokens: Totals;
+  costUsd: { today: number | null; last7Days: number | null; last30Days: number | null };
+  activeAgents: AgentSummary[];
+  topModels: ModelSummary[];
+  daily: { agent: string; days: AgentDay[] }[];
+  breakdown: { by: Breakdown; rows: BreakdownRow[] } | null;
+};
+
+const num = (v: Json | undefined): number => (v === null || v === undefined ? 0 : Number(v));
+const numOrNull = (v: Json | undefined): number | null => (v === null || v === undefined ? null : Number(v));
+
+function objects(r: QueryResult): Record<string, Json>[] {
+  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i] ?? null])));
+}
+
+function checkOptions(opts: UsageOptions): { asOf: string; catalog: string; schema: string } {
+  const parts = opts.schema.toLowerCase().split('.');
+  if (parts.length !== 2 || !parts.every((p) => /^[a-z0-9_]+$/.test(p))) {
+    throw new QueryError(`--schema must be catalog.schema, got ${JSON.stringify(opts.schema)}`, 'invalid');
+  }
+  if (!Number.isSafeInteger(opts.days) || opts.days < 1 || opts.days > 3660) throw new QueryError('--days must be a whole number from 1 to 3660', 'invalid');
+  const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(`${asOf}T00:00:00Z`))) {
+    throw new QueryError(`--as-of must be a date YYYY-MM-DD, got ${JSON.stringify(asOf)}`, 'invalid');
+  }
+  return { asOf, catalog: parts[0] as string, schema: parts[1] as string };
+}
+
+/** Builds the whole report: its queries run together, over views computed once. */
+export async function usageReport(engine: QueryEngine, opts: UsageOptions): Promise<UsageReport> {
+  const { asOf, catalog, schema } = checkOptions(opts);
+  const v = (name: string) => `${catalog}.${schema}.${name}`;
+  const day = sqlString(asOf);
+  const since = (n: number) => `day BETWEEN CAST(${day} AS DATE) - INTERVAL ${n - 1} DAY AND CAST(${day} AS DATE)`;
+  const who = opts.user === undefined ? 'true' : `(user = ${sqlString(opts.user)} OR user_email = ${sqlString(opts.user)} OR user_id = ${sqlString(opts.user)})`;
+  const window = `${since(opts.days)} AND ${who}`;
+  const queries = [
+    `SELECT
+       sum(tokens) FILTER (WHERE ${since(1)}) AS t1, sum(tokens) FILTER (WHERE ${since(7)}) AS t7, sum(tokens) FILTER (WHERE ${since(30)}) AS t30,
+       sum(cost_usd) FILTER (WHERE ${since(1)}) AS c1, sum(cost_usd) FILTER (WHERE ${since(7)}) AS c7, sum(cost_usd) FILTER (WHERE ${since(30)}) AS c30
+     FROM ${v('usage_facts')} WHERE ${who}`,
+    `WITH a AS (SELECT agent, count(DISTINCT session_id) AS sessions, count(DISTINCT user) AS users, max(time) AS last_seen
+                FROM ${v('agent_activity')} WHERE ${window} GROUP BY agent),
+          u AS (SELECT agent, sum(tokens) AS tokens, sum(cost_usd) AS cost FROM ${v('usage_facts')} WHERE ${window} GROUP BY agent)
+     SELECT a.agent, coalesce(u.tokens, 0) AS tokens, u.cost, a.sessions, a.users, strftime(a.last_seen, '%Y-%m-%d %H:%M') AS last_seen
+     FROM a LEFT JOIN u USING (agent) ORDER BY tokens DESC, a.agent`,
+    `SELECT model, agent, sum(tokens) AS tokens, sum(cost_usd) AS cost FROM ${v('usage_facts')}
+     WHERE ${window} AND model IS NOT NULL GROUP BY model, agent HAVING sum(tokens) > 0 OR sum(cost_usd) > 0
+     ORDER BY tokens DESC, model LIMIT 5`,
+    dailySql(v, window),
+  ];
+  if (opts.by !== undefined) queries.push(breakdownSql(v, window, opts.by));
+  const [totalsResult, agentsResult, modelsResult, dailyResult, breakdownResult] = await engine.executeBatch(queries, { materialize: true });
+  const [totals] = objects(totalsResult as QueryResult);
+  return {
+    schema: `${catalog}.${schema}`,
+    asOf,
+    days: opts.days,
+    user: opts.user ?? null,
+    tokens: { today: num(totals?.t1), last7Days: num(totals?.t7), last30Days: num(totals?.t30) },
+    costUsd: { today: numOrNull(totals?.c1), last7Days: numOrNull(totals?.c7), last30Days: numOrNull(totals?.c30) },
+    activeAgents: objects(agentsResult as QueryResult).map((a) => ({
+      agent: String(a.agent),
+      tokens: num(a.tokens),
+      costUsd: numOrNull(a.cost),
+      sessions: num(a.sessions),
+      users: num(a.users),
+      lastSeen: a.last_seen === null ? null : String(a.last_seen),
+    })),
+    topModels: objects(modelsResult as QueryResult).map((m) => ({ model: String(m.model), agent: String(m.agent), tokens: num(m.tokens), costUsd: numOrNull(m.cost) })),
+    daily: dailyTables(objects(dailyResult as QueryResult)),
+    breakdown: opts.by === undefined ? null : { by: opts.by, rows: breakdownRows(objects(breakdownResult as QueryResult)) },
+  };
+}
+
+/** Per agent, one row per day with any activity: tokens, sessions, active time and models used. */
+function dailySql(v: (n: string) => string, window: string): string {
+  return `WITH act AS (SELECT agent, day, count(DISTINCT session_id) AS sessions FROM ${v('agent_activity')} WHERE ${window} GROUP BY ALL),
+          tok AS (SELECT agent, day, sum(tokens) AS tokens,
+                         list(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL AND tokens > 0) AS models
+                  FROM ${v('usage_facts')} WHERE ${window} GROUP BY ALL),
+          tim AS (SELECT agent, day, sum(seconds) AS seconds FROM ${v('active_time')} WHERE ${window} GROUP BY ALL)
+     SELECT agent, strftime(day, '%Y-%m-%d') AS date, coalesce(tok.tokens, 0) AS tokens, coalesce(act.sessions, 0) AS sessions,
+            tim.seconds, coalesce(tok.models, []) AS models
+     FROM act FULL JOIN tok USING (agent, day) LEFT JOIN tim USING (agent, day)
+     ORDER BY agent, day`;
+}
+
+function dailyTables(rows: Record<string, Json>[]): UsageReport['daily'] {
+  const out = new Map<string, AgentDay[]>();
+  for (const r of rows) {
+    const list = out.get(String(r.agent)) ?? [];
+    list.push({
+      date: String(r.date),
+      tokens: num(r.tokens),
+      sessions: num(r.sessions),
+      activeSeconds: numOrNull(r.seconds),
+      models: Array.isArray(r.models) ? r.models.map(String) : [],
+    });
+    out.set(String(r.agent), list);
+  }
+  return [...out].map(([agent, days]) => ({ agent, days }));
+}
+
+function breakdownSql(v: (n: string) => string, window: string, by: Breakdown): string {
+  const key = by === 'day' ? `strftime(day, '%Y-%m-%d')` : by;
+  const order = by === 'day' ? 'key' : 'tokens DESC, key';
+  return `SELECT ${key} AS key, sum(tokens) AS tokens, sum(cost_usd) AS cost, count(DISTINCT session_id) AS sessions
+     FROM ${v('usage_facts')} WHERE ${window} GROUP BY 1 ORDER BY ${order} NULLS LAST`;
+}
+
+function breakdownRows(rows: Record<string, Json>[]): BreakdownRow[] {
+  return rows.map((r) => ({ key: r.key === null ? null : String(r.key), tokens: num(r.tokens), costUsd: numOrNull(r.cost), sessions: num(r.sessions) }));
+}
