@@ -10,7 +10,7 @@ import { commitFileName, logDir, tryCommit } from './commit.ts';
 import { parseJson } from './json.ts';
 import { latestVersion, readCommit } from './snapshot.ts';
 
-/** Plain tables need nothing beyond reader 1 / writer 2 (see docs/delta-notes.md §1). */
+/** Plain tables need nothing beyond reader 1 / writer 2, which every Delta reader accepts. */
 export const PROTOCOL: ProtocolAction = { minReaderVersion: 1, minWriterVersion: 2 };
 const DEFAULT_MAX_ATTEMPTS = 20;
 

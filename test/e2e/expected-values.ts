@@ -1,4 +1,4 @@
-// Reads OTLP values out of decoded.json (either convention) and renders AnyValues per mapping.md rules 7 and 8.
+// Reads OTLP values out of decoded.json (either convention) and renders AnyValues per docs/docs/mapping.md rules 7 and 8.
 // Written from the spec, not from the service code, so the rows it implies are an independent statement.
 export type Obj = Record<string, unknown>;
 
@@ -125,7 +125,7 @@ function jsonElement(v: unknown): string {
   }
 }
 
-/** mapping.md rule 7: the text a MAP<STRING,STRING> value (or a log body) holds. */
+/** docs/mapping.md rule 7: the text a MAP<STRING,STRING> value (or a log body) holds. */
 export function renderAny(v: unknown): string | null {
   if (v === null || typeof v !== 'object') return null;
   const o = v as Obj;

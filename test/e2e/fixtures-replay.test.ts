@@ -191,7 +191,7 @@ describe('client behaviour the tables must keep', () => {
     expect(unversioned.instrumentation_scope).toEqual({ name: 'synth.meter.unversioned', version: '', attributes: new Map(), dropped_attributes_count: 0 });
   });
 
-  it('the JS SDK capture renders every AnyValue kind per mapping.md rule 7 and 8', () => {
+  it('the JS SDK capture renders every AnyValue kind per docs/docs/mapping.md rule 7 and 8', () => {
     const metric = rowsOf('main.agent_telemetry.sdk_cumulative_otel_metrics').find(
       (r) => r.name === 'synth.counter.double' && attrs(point(r).attributes).has('attr.string'),
     )!;

@@ -91,7 +91,7 @@ function emitRecords(logger: Logger): void {
   logger.emit({ eventName: 'agent.in_span', context: spanCtx });
 }
 
-/** The row each emitted record must become, per mapping.md; times come from what the SDK exported. */
+/** The row each emitted record must become, per docs/mapping.md; times come from what the SDK exported. */
 function expectedRow(rec: ReadableLogRecord): Row {
   const common = {
     time_unix_nano: hrNanos(rec.hrTime),

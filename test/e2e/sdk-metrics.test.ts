@@ -39,7 +39,7 @@ const resource = resourceFromAttributes(
   { schemaUrl: RESOURCE_SCHEMA },
 );
 
-/** Every attribute value kind the metrics API accepts, and its rendering per mapping.md rule 7. */
+/** Every attribute value kind the metrics API accepts, and its rendering per docs/docs/mapping.md rule 7. */
 const ALL_KINDS: Attributes = {
   model: 'opus', retries: 42, negative: -7, ratio: 1.5, tenth: 0.1, cached: true,
   tags: ['a', 'b'], ports: [1, 2], weights: [0.5, 2.25], switches: [true, false],
@@ -157,7 +157,7 @@ async function recordEverything(meter: Meter, flush: () => Promise<void>): Promi
   await flush();
 }
 
-/** The row one exported point of recordEverything must become, spelled out per mapping.md. */
+/** The row one exported point of recordEverything must become, spelled out per docs/mapping.md. */
 function expectedCumulativeRow(metric: MetricData, point: DataPoint<unknown>): Row {
   const times = { start_time_unix_nano: hrNanos(point.startTime), time_unix_nano: hrNanos(point.endTime) };
   const { name } = metric.descriptor;

@@ -8,7 +8,7 @@ import type { TestService } from '../support/service.ts';
 
 export type { Row } from '../support/delta-check.ts';
 
-/** Request headers exactly as agents are configured to send them (client-env.md). */
+/** Request headers exactly as coding agents are configured to send them. */
 export function exportHeaders(table: string): Record<string, string> {
   return { Authorization: 'Bearer tok', 'X-Databricks-UC-Table-Name': table };
 }

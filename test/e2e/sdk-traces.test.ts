@@ -92,7 +92,7 @@ function recordSpans(tracer: Tracer): void {
   root.end(ROOT_END);
 }
 
-/** The row each exported span must become, per mapping.md; ids and times come from the SDK's own span. */
+/** The row each exported span must become, per docs/mapping.md; ids and times come from the SDK's own span. */
 function expectedRow(span: ReadableSpan): Row {
   const ids = {
     trace_id: span.spanContext().traceId,
