@@ -22,7 +22,7 @@ export const COLLECTOR_RECORDS = 2_000;
 // Enough distinct bodies that a flush interval's Parquet file rarely holds the same row twice,
 // which would compress far better than real traffic does.
 const COLLECTOR_DISTINCT_BODIES = 24;
-/** The targets, used to size the Parquet test to one flush interval at that rate. */
+/** The performance targets, used to size the Parquet test to one flush interval at that rate. */
 export const TARGET_ROWS_PER_SECOND = { 'collector-metrics': 150_000, 'collector-logs': 100_000 } as const;
 const AGENT_PROBE_TABLE = 'main.agent_telemetry.claude_otel_logs';
 

@@ -1,4 +1,4 @@
-// The issue's targets against one `npm run bench`'s results, written as bench/results/summary.{json,md}.
+// The performance targets against one `npm run bench`'s results, written as bench/results/summary.{json,md}.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AckLatencyResult } from '../ack-latency.ts';
@@ -8,7 +8,7 @@ import { LABEL } from './throughput-report.ts';
 
 export type Check = { scenario: string; measure: string; target: string; measured: string; met?: boolean };
 
-/** The issue's targets. "400 MB" is taken as 400 * 10^6 bytes, the stricter reading. */
+/** The performance targets. "400 MB" is taken as 400 * 10^6 bytes, the stricter reading. */
 export const TARGETS = {
   metricPointsPerSecond: 150_000,
   logRecordsPerSecond: 100_000,

@@ -25,7 +25,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Reads every commit, appending what is wrong to `problems` instead of
- * stopping at the first issue so one run shows the whole picture. */
+ * stopping at the first problem so one run shows the whole picture. */
 export function scanDeltaLog(tableDir: string, problems: string[]): DeltaLog {
   const logDir = join(tableDir, '_delta_log');
   if (!existsSync(logDir) || !statSync(logDir).isDirectory()) {
