@@ -1,6 +1,7 @@
 // Wires the running service together: DuckDB, staging, the ingest pipeline,
 // the HTTP app and server. Tests start it in-process through the same function.
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { openCaptureSink } from '../capture/sink.ts';
 import { SHUTDOWN_DEADLINE_MS } from '../config/limits.ts';
@@ -26,6 +27,17 @@ export type Service = {
   stop(): Promise<boolean>;
 };
 
+/**
+ * DuckDB threads for the ingest instance: one core is left to the event loop.
+ * A flush query runs on its calling thread plus DuckDB's workers, and on two
+ * cores a second worker took the core that acknowledgements need, for the
+ * length of every flush. Flushes run one at a time (ingest/lane.ts) and are
+ * small (a second of rows), so more threads than this buy little.
+ */
+export function ingestDuckDbThreads(cores = os.availableParallelism()): number {
+  return Math.max(1, Math.min(4, cores - 1));
+}
+
 /** `c.s.p` names `c.s.p_otel_metrics`, `c.s.p_otel_logs` and `c.s.p_otel_spans`, the documented naming. */
 function defaultTables(prefix: string | undefined): ((signal: Signal) => TableName) | undefined {
   if (prefix === undefined) return undefined;
@@ -36,7 +48,7 @@ export async function startService(config: ServeConfig, log: (line: string) => v
   const warehouse = path.resolve(config.warehouse);
   await mkdir(warehouse, { recursive: true });
   const staging = await openStaging(config.staging);
-  const db = await openDuckDb();
+  const db = await openDuckDb({ threads: ingestDuckDbThreads() });
   // What is opened is closed in reverse order, on a failed start as on stop.
   const closers: (() => unknown)[] = [() => staging.release(), () => db.close()];
   const closeAll = async () => {

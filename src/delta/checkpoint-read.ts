@@ -1,7 +1,7 @@
 // Reads a classic checkpoint back into table state through DuckDB: each action
 // column comes out as JSON text, which parses far faster than row objects.
 import path from 'node:path';
-import { openDuckDb, type Db } from '../duckdb/db.ts';
+import { openDuckDb, withConnection, type Db } from '../duckdb/db.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import { quoteIdent } from '../tables/schema.ts';
 import type { AddAction, MetaDataAction, ProtocolAction, RemoveAction } from './actions.ts';
@@ -20,9 +20,6 @@ export type CheckpointState = {
   rows: number;
 };
 
-// Rows per JSON chunk: keeps each string far below V8's string length limit
-// even for checkpoints of millions of files.
-const CHUNK_ROWS = 20_000;
 const ACTIONS = ['add', 'remove', 'txn', 'metaData', 'protocol'] as const;
 type ActionColumn = (typeof ACTIONS)[number];
 
@@ -69,16 +66,14 @@ function toRemove(o: Record<string, unknown>, where: string): RemoveAction {
   return withoutNulls<RemoveAction>({ path: p, dataChange: dataChange !== false, deletionTimestamp, extendedFileMetadata, partitionValues, size });
 }
 
-function chunkSql(file: string, present: ActionColumn[]): string {
-  const aggs = present.map(
-    (c) =>
-      `string_agg(CAST(to_json(${quoteIdent(c)}) AS VARCHAR), ',' ORDER BY file_row_number) ` +
-      `FILTER (WHERE ${quoteIdent(c)} IS NOT NULL) AS ${quoteIdent(c)}`,
-  );
-  return (
-    `SELECT count(*) AS n, ${aggs.join(', ')} FROM read_parquet(${sqlString(file)}, file_row_number = true) ` +
-    `GROUP BY file_row_number // ${CHUNK_ROWS} ORDER BY file_row_number // ${CHUNK_ROWS}`
-  );
+// One row per action, each present column as JSON text (NULL where the row
+// holds another action). Rows arrive a DuckDB chunk (2048) at a time, and each
+// chunk's JSON is parsed in one piece, which parses far faster than row objects
+// and keeps every step small: a checkpoint of many files is read without
+// holding a server's event loop (and its acknowledgements) for long.
+function actionsSql(file: string, present: ActionColumn[]): string {
+  const cols = present.map((c) => `CAST(to_json(${quoteIdent(c)}) AS VARCHAR)`);
+  return `SELECT ${cols.join(', ')} FROM read_parquet(${sqlString(file)}, file_row_number = true) ORDER BY file_row_number`;
 }
 
 type Parsed = { [K in ActionColumn]: unknown[] } & { rows: number };
@@ -88,16 +83,24 @@ async function queryActions(db: Db, file: string): Promise<Parsed> {
   const names = new Set(described.map((r) => r.column_name));
   const present = ACTIONS.filter((c) => names.has(c));
   const out: Parsed = { add: [], remove: [], txn: [], metaData: [], protocol: [], rows: 0 };
-  for (const chunk of await db.all(chunkSql(file, present))) {
-    out.rows += Number(chunk.n);
-    for (const c of present) {
-      const text = chunk[c];
-      if (typeof text !== 'string') continue;
-      // Sizes and times fit a double; txn versions and the rest may not, so they get the exact parser.
-      const items = c === 'add' || c === 'remove' ? (JSON.parse(`[${text}]`) as unknown[]) : (parseJson(`[${text}]`) as JsonValue[]);
-      for (const item of items) out[c].push(item);
+  if (present.length === 0) return out;
+  await withConnection(db, async (conn) => {
+    for await (const rows of conn.stream(actionsSql(file, present))) {
+      out.rows += rows.length;
+      present.forEach((c, i) => {
+        const texts: string[] = [];
+        for (const row of rows) {
+          const text = row[i];
+          if (typeof text === 'string') texts.push(text);
+        }
+        if (texts.length === 0) return;
+        // Sizes and times fit a double; txn versions and the rest may not, so they get the exact parser.
+        const json = `[${texts.join(',')}]`;
+        const items = c === 'add' || c === 'remove' ? (JSON.parse(json) as unknown[]) : (parseJson(json) as JsonValue[]);
+        for (const item of items) out[c].push(item);
+      });
     }
-  }
+  });
   return out;
 }
 

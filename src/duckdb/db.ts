@@ -28,6 +28,12 @@ export type Connection = {
   all(sql: string): Promise<Record<string, unknown>[]>;
   /** Rows as arrays in select-list order, for queries with many or generated columns. */
   rows(sql: string): Promise<unknown[][]>;
+  /**
+   * Rows as arrays, one DuckDB chunk (up to 2048 rows) at a time. Each chunk is
+   * fetched and converted on its own turn of the event loop, so a large result
+   * never blocks the loop for its whole size.
+   */
+  stream(sql: string): AsyncIterable<unknown[][]>;
   /** Column names, types and JSON-safe values, for showing results to people or over HTTP. */
   query(sql: string): Promise<QueryResult>;
   /** The type of each statement in `sql` (SELECT, INSERT, ...), found by preparing, never running, them. */
@@ -56,6 +62,10 @@ function wrapConnection(conn: DuckDBConnection): Connection {
     async rows(sql) {
       const result = await conn.run(sql);
       return (await result.getRowsJS()) as unknown[][];
+    },
+    async *stream(sql) {
+      const result = await conn.stream(sql);
+      for await (const rows of result.yieldRowsJs()) yield rows as unknown[][];
     },
     async query(sql) {
       const result = await conn.run(sql);

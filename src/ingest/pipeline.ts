@@ -6,9 +6,11 @@ import { decodeRequest } from '../otlp/codec.ts';
 import type { Signal, WireEncoding } from '../otlp/types.ts';
 import type { Db } from '../duckdb/db.ts';
 import { formatTableName, parseTableName, type TableName } from '../tables/names.ts';
+import { rowsToNdjson } from '../tables/ndjson.ts';
 import type { Limits } from '../config/limits.ts';
 import type { Staging } from '../wal/staging.ts';
 import { StagingBudget } from './budget.ts';
+import { Lane } from './lane.ts';
 import { TableRegistry, type TableHandle } from './registry.ts';
 import { SIGNALS, signalForKind } from './signals.ts';
 import { TableWriter } from './table-writer.ts';
@@ -31,9 +33,27 @@ export type PipelineOptions = {
   log: (line: string) => void;
 };
 
+/**
+ * Decodes, flattens and renders a request to the NDJSON bytes to stage. Kept
+ * out of the async path on purpose: what the request waits on (the fsync of
+ * its group) then holds only these bytes, while the decoded message and the
+ * rows, many small objects, are garbage at once instead of surviving, as
+ * hundreds of in-flight requests' worth, into the old generation.
+ */
+function encodeBatch(req: IngestRequest): { ndjson: Buffer | undefined; result: IngestResult } {
+  const desc = SIGNALS[req.signal];
+  // Each signal's decode/flatten pair is typed by its own request shape.
+  const decoded = decodeRequest(req.signal, req.body, req.encoding);
+  const flat = (desc.flatten as (r: typeof decoded) => ReturnType<typeof desc.flatten>)(decoded);
+  const message = flat.rejected > 0 ? `${flat.rejected} ${desc.records} rejected: ${flat.rejectReasons.join('; ')}` : '';
+  const ndjson = flat.rows.length > 0 ? Buffer.from(rowsToNdjson(flat.rows)) : undefined;
+  return { ndjson, result: { rows: flat.rows.length, rejected: flat.rejected, message } };
+}
+
 export class Pipeline {
   readonly registry: TableRegistry;
   readonly budget: StagingBudget;
+  private readonly lane = new Lane();
   private readonly writers = new Map<string, Promise<TableWriter>>();
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
@@ -87,13 +107,9 @@ export class Pipeline {
         retryAfterSeconds: this.budget.retryAfterSeconds(),
       });
     }
-    // Each signal's decode/flatten pair is typed by its own request shape.
-    const decoded = decodeRequest(req.signal, req.body, req.encoding);
-    const result = (desc.flatten as (r: typeof decoded) => ReturnType<typeof desc.flatten>)(decoded);
-    if (result.rows.length > 0) await (await this.writerFor(handle)).append(result.rows);
-    const message =
-      result.rejected > 0 ? `${result.rejected} ${desc.records} rejected: ${result.rejectReasons.join('; ')}` : '';
-    return { rows: result.rows.length, rejected: result.rejected, message };
+    const batch = encodeBatch(req);
+    if (batch.ndjson) await (await this.writerFor(handle)).append(batch.ndjson, batch.result.rows);
+    return batch.result;
   }
 
   private writerFor(handle: TableHandle): Promise<TableWriter> {
@@ -105,6 +121,7 @@ export class Pipeline {
         flushRowsMax: this.opts.limits.flushRowsMax,
         flushBytesMax: this.opts.limits.flushBytesMax,
         budget: this.budget,
+        lane: this.lane,
         log: this.opts.log,
       }).then((r) => r.writer);
       this.writers.set(handle.fullName, w);

@@ -13,11 +13,10 @@ import type { Db } from '../duckdb/db.ts';
 import { OtlpError } from '../errors.ts';
 import { writeParquet } from '../parquet/write.ts';
 import { failpoint } from '../config/failpoints.ts';
-import type { Row } from '../tables/row.ts';
-import { rowsToNdjson } from '../tables/ndjson.ts';
 import type { Staging } from '../wal/staging.ts';
 import { TableWal, type SealedSegment } from '../wal/table-wal.ts';
 import type { StagingBudget } from './budget.ts';
+import type { Lane } from './lane.ts';
 import type { TableHandle } from './registry.ts';
 
 export type WriterContext = {
@@ -26,6 +25,8 @@ export type WriterContext = {
   flushRowsMax: number;
   flushBytesMax: number;
   budget: StagingBudget;
+  /** Shared by all tables: DuckDB work runs one job at a time (see lane.ts). */
+  lane: Lane;
   log: (line: string) => void;
 };
 
@@ -61,17 +62,20 @@ export class TableWriter {
     return this.failures;
   }
 
-  /** Resolves once the rows are durably staged: only then may the request be acknowledged. */
-  async append(rows: Row[]): Promise<void> {
-    const text = rowsToNdjson(rows);
-    const bytes = Buffer.byteLength(text);
+  /**
+   * Stages `rows` rows, given as their NDJSON bytes (encoded once: the budget
+   * counts the very bytes that are written). Resolves once they are durably
+   * staged: only then may the request be acknowledged.
+   */
+  async append(ndjson: Buffer, rows: number): Promise<void> {
+    const bytes = ndjson.length;
     if (!this.ctx.budget.tryReserve(bytes)) {
       throw new OtlpError('overloaded', 'the server is staging as much as it may; retry later', {
         retryAfterSeconds: this.ctx.budget.retryAfterSeconds(),
       });
     }
     try {
-      await this.wal.append(text, rows.length);
+      await this.wal.append(ndjson, rows);
     } catch (e) {
       this.ctx.budget.release(bytes);
       const code = (e as NodeJS.ErrnoException).code ?? 'error';
@@ -133,7 +137,7 @@ export class TableWriter {
     const fileName = newDataFileName();
     const outPath = path.join(this.handle.dir, fileName);
     failpoint('before-parquet');
-    const written = await writeParquet(this.ctx.db, this.handle.schema, seg.path, outPath);
+    const written = await this.ctx.lane.run(() => writeParquet(this.ctx.db, this.handle.schema, seg.path, outPath));
     failpoint('after-parquet');
     const res = await appendFiles(this.handle.dir, {
       adds: [makeAdd(fileName, written.size, written.stats, Date.now())],
@@ -149,7 +153,9 @@ export class TableWriter {
     await this.forget(seg);
     // Checkpoint hook: keeps snapshot loads fast as the log grows. It only
     // logs its own failures, so the commit above stands whatever happens here.
-    if (!res.skipped) await maybeCheckpoint(this.ctx.db, this.handle.dir, res.version, this.ctx.log);
+    if (!res.skipped) {
+      await this.ctx.lane.run(() => maybeCheckpoint(this.ctx.db, this.handle.dir, res.version, this.ctx.log));
+    }
   }
 
   private async forget(seg: SealedSegment): Promise<void> {

@@ -64,6 +64,24 @@ function planFor(type: protobuf.Type): Map<string, FieldPlan> {
 /** A shape problem at a known place in the document; turned into OtlpError by the caller. */
 class ShapeError extends Error {}
 
+/**
+ * A number of 10^15 or more where a field value goes: it may have been an
+ * integer literal of 16+ digits that JSON.parse rounded. The body is then
+ * parsed again with such literals kept exact (json-int.ts); bodies without
+ * one, nearly all of them, skip that scan of the whole text.
+ */
+class MaybeRounded extends Error {}
+
+const WIDE = 1e15;
+const mayBeRounded = (v: unknown): boolean => typeof v === 'number' && (v >= WIDE || v <= -WIDE);
+
+/** Also looks inside arrays and objects: fromObject turns a scalar field's odd value into text. */
+function holdsRounded(v: unknown, depth = 0): boolean {
+  if (typeof v !== 'object' || v === null) return mayBeRounded(v);
+  if (depth > MAX_DEPTH) return true;
+  return Object.values(v).some((x) => holdsRounded(x, depth + 1));
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -71,6 +89,7 @@ const DECIMAL = /^-?\d+$/;
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
+const LOW_32 = 0xffffffffn;
 
 function int64Value(v: unknown): unknown {
   if (typeof v === 'number') {
@@ -79,12 +98,15 @@ function int64Value(v: unknown): unknown {
   }
   if (typeof v !== 'string') throw new ShapeError(`expected an integer, got ${typeof v}`);
   if (DECIMAL.test(v)) {
+    // Up to 15 digits a double holds the value exactly, and fromObject takes numbers cheaply.
+    if (v.length <= 15) return Number(v);
+    const big = BigInt(v);
     // protobufjs' Long.fromString silently wraps out-of-range values.
-    if (v.length > 19) {
-      const big = BigInt(v);
-      if (big < INT64_MIN || big > UINT64_MAX) throw new ShapeError(`integer out of 64-bit range: ${v}`);
-    }
-    return v;
+    if (v.length > 19 && (big < INT64_MIN || big > UINT64_MAX)) throw new ShapeError(`integer out of 64-bit range: ${v}`);
+    // The 64 bits as fromObject takes them ({low, high}): the same bits
+    // Long.fromString would compute from the text, at a third of its cost.
+    const bits = BigInt.asUintN(64, big);
+    return { low: Number(bits & LOW_32) | 0, high: Number(bits >> 32n) | 0 };
   }
   // The proto3 JSON mapping also allows forms such as "1e3"; Long.fromString
   // would read those as garbage, so go through a double (exact for such forms).
@@ -114,14 +136,24 @@ function scalarValue(fp: FieldPlan, v: unknown): unknown {
   }
 }
 
-function normaliseValue(fp: FieldPlan, v: unknown, path: (string | number)[], depth: number): unknown {
+// `guard`: numbers that may have been rounded stop the walk (MaybeRounded). It is
+// checked before any other test of a value, so the walk up to that point, errors
+// included, is the same as over the exact parse, where only such values differ.
+function normaliseValue(fp: FieldPlan, v: unknown, path: (string | number)[], depth: number, guard: boolean): unknown {
+  if (guard && (fp.type === null ? holdsRounded(v) : mayBeRounded(v))) throw new MaybeRounded();
   if (fp.type === null) return scalarValue(fp, v);
   if (!isObject(v)) throw new ShapeError(`expected an object, got ${Array.isArray(v) ? 'an array' : typeof v}`);
-  normaliseMessage(fp.type, v, path, depth + 1);
+  normaliseMessage(fp.type, v, path, depth + 1, guard);
   return v;
 }
 
-function normaliseMessage(type: protobuf.Type, obj: Record<string, unknown>, path: (string | number)[], depth: number): void {
+function normaliseMessage(
+  type: protobuf.Type,
+  obj: Record<string, unknown>,
+  path: (string | number)[],
+  depth: number,
+  guard: boolean,
+): void {
   if (depth > MAX_DEPTH) throw new ShapeError(`nested more than ${MAX_DEPTH} messages deep`);
   const plan = planFor(type);
   for (const key of Object.keys(obj)) {
@@ -133,16 +165,17 @@ function normaliseMessage(type: protobuf.Type, obj: Record<string, unknown>, pat
       obj[fp.name] = v;
     }
     if (v === null || v === undefined) continue;
+    if (guard && mayBeRounded(v)) throw new MaybeRounded();
     path.push(fp.name);
     if (fp.repeated) {
       if (!Array.isArray(v)) throw new ShapeError(`expected an array, got ${typeof v}`);
       for (let i = 0; i < v.length; i++) {
         path.push(i);
-        v[i] = normaliseValue(fp, v[i], path, depth);
+        v[i] = normaliseValue(fp, v[i], path, depth, guard);
         path.pop();
       }
     } else {
-      v = normaliseValue(fp, v, path, depth);
+      v = normaliseValue(fp, v, path, depth, guard);
       obj[fp.name] = v;
     }
     path.pop();
@@ -159,6 +192,35 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/**
+ * The parsed and normalised request. `exact` quotes wide integer literals
+ * before parsing; without it a body that may need that (MaybeRounded), or that
+ * does not parse, is handed to the exact path, whose errors are the ones reported.
+ */
+function normalisedBody(types: SignalTypes, text: string, exact: boolean): Record<string, unknown> {
+  const what = `${types.requestName} as JSON`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(exact ? quoteWideIntegers(text) : text);
+  } catch (e) {
+    if (!exact) throw new MaybeRounded();
+    throw new OtlpError('invalid', `could not decode ${what}: ${describe(e)}`, { cause: e });
+  }
+  if (!isObject(parsed)) {
+    if (!exact && mayBeRounded(parsed)) throw new MaybeRounded();
+    const got = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed;
+    throw new OtlpError('invalid', `could not decode ${what}: expected a JSON object at the top level, got ${got}`);
+  }
+  const path: (string | number)[] = [];
+  try {
+    normaliseMessage(types.request, parsed, path, 0, !exact);
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
+    throw new OtlpError('invalid', `could not decode ${what}: ${formatPath(path) || '(top level)'}: ${e.message}`, { cause: e });
+  }
+  return parsed;
+}
+
 /** Decodes an OTLP/JSON request body into protobufjs message instances of `types.request`. */
 export function decodeJsonRequest(types: SignalTypes, body: Uint8Array): unknown {
   const what = `${types.requestName} as JSON`;
@@ -168,22 +230,12 @@ export function decodeJsonRequest(types: SignalTypes, body: Uint8Array): unknown
   } catch (e) {
     throw new OtlpError('invalid', `could not decode ${what}: body is not valid UTF-8`, { cause: e });
   }
-  let parsed: unknown;
+  let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(quoteWideIntegers(text));
+    parsed = normalisedBody(types, text, false);
   } catch (e) {
-    throw new OtlpError('invalid', `could not decode ${what}: ${describe(e)}`, { cause: e });
-  }
-  if (!isObject(parsed)) {
-    const got = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed;
-    throw new OtlpError('invalid', `could not decode ${what}: expected a JSON object at the top level, got ${got}`);
-  }
-  const path: (string | number)[] = [];
-  try {
-    normaliseMessage(types.request, parsed, path, 0);
-  } catch (e) {
-    if (!(e instanceof ShapeError)) throw e;
-    throw new OtlpError('invalid', `could not decode ${what}: ${formatPath(path) || '(top level)'}: ${e.message}`, { cause: e });
+    if (!(e instanceof MaybeRounded)) throw e;
+    parsed = normalisedBody(types, text, true);
   }
   try {
     return types.request.fromObject(parsed);

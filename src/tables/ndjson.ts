@@ -2,9 +2,9 @@
 // the encodings here are the ones that keep int64 and IEEE doubles exact.
 import type { MapValue, Row, Value } from './row.ts';
 
-// Pieces are pushed to an array and joined once per row: building the text by
-// `+=` leaves a rope of thousands of small string nodes per batch alive until
-// the end, and the garbage collector then spends more time than the encoder.
+// Pieces are pushed to an array and joined once: building the text by `+=`
+// leaves a rope of thousands of small string nodes per batch alive until the
+// end, and the garbage collector then spends more time than the encoder.
 
 // Struct keys repeat on every row, so their quoted form is worth remembering.
 // Map keys (attribute names) are unbounded and are quoted each time instead.
@@ -122,15 +122,53 @@ export function rowToJson(row: Row): string {
   return parts.join('');
 }
 
+/**
+ * The JSON of each object-valued column of the previous row, by column
+ * position. Rows of one scope share their resource, scope (and, for metrics,
+ * metadata) objects, and rows are never changed once built, so a column that
+ * holds the very same object as the row before renders to the same text: it
+ * is rendered once per batch instead of once per row.
+ */
+type ColumnMemo = { objects: unknown[]; json: (string | undefined)[] };
+
+function pushTopRow(out: string[], row: Row, memo: ColumnMemo): void {
+  let sep = '{';
+  let i = 0;
+  for (const key in row) {
+    const v = row[key];
+    if (v === undefined) continue;
+    out.push(sep, quoteKey(key));
+    sep = ',';
+    if (typeof v === 'object' && v !== null) {
+      if (memo.objects[i] === v) {
+        // Seen in the row before: render it on its own once, then reuse the text.
+        let json = memo.json[i];
+        if (json === undefined) {
+          const parts: string[] = [];
+          pushValue(parts, v);
+          json = parts.join('');
+          memo.json[i] = json;
+        }
+        out.push(json);
+      } else {
+        memo.objects[i] = v;
+        memo.json[i] = undefined;
+        pushValue(out, v);
+      }
+    } else {
+      pushValue(out, v);
+    }
+    i++;
+  }
+  out.push(sep === '{' ? '{}\n' : '}\n');
+}
+
 /** Rows as NDJSON: one object per line, newline-terminated. */
 export function rowsToNdjson(rows: Row[]): string {
-  const lines: string[] = [];
-  const parts: string[] = [];
-  for (const row of rows) {
-    parts.length = 0;
-    pushRow(parts, row);
-    parts.push('\n');
-    lines.push(parts.join(''));
-  }
-  return lines.join('');
+  // All pieces of the batch go into one array joined once: joining per row
+  // made every line twice (a per-row string, then the batch) for the collector.
+  const out: string[] = [];
+  const memo: ColumnMemo = { objects: [], json: [] };
+  for (const row of rows) pushTopRow(out, row, memo);
+  return out.join('');
 }

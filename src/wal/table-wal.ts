@@ -9,7 +9,7 @@ import { listSegments, repairSegment, segmentName } from './segment.ts';
 
 export type SealedSegment = { seq: bigint; path: string; bytes: number; rows: number };
 
-type Pending = { text: string; rows: number; resolve: () => void; reject: (e: unknown) => void };
+type Pending = { data: Buffer; rows: number; resolve: () => void; reject: (e: unknown) => void };
 
 async function writeFully(fh: promises.FileHandle, buf: Buffer, position: number): Promise<void> {
   let off = 0;
@@ -72,10 +72,14 @@ export class TableWal {
     return this.activeBytes;
   }
 
-  /** Resolves once the rows are on stable storage; rejects if they are not. */
-  append(text: string, rows: number): Promise<void> {
+  /**
+   * Resolves once the rows are on stable storage; rejects if they are not.
+   * `data` is NDJSON text, or its UTF-8 bytes when the caller has them already.
+   */
+  append(data: string | Buffer, rows: number): Promise<void> {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     return new Promise((resolve, reject) => {
-      this.queue.push({ text, rows, resolve, reject });
+      this.queue.push({ data: bytes, rows, resolve, reject });
       if (!this.pumpQueued) {
         this.pumpQueued = true;
         this.chain = this.chain.then(() => this.pump());
@@ -109,7 +113,7 @@ export class TableWal {
     const group = this.queue;
     this.queue = [];
     if (group.length === 0) return;
-    const buf = Buffer.from(group.length === 1 ? group[0]!.text : group.map((p) => p.text).join(''));
+    const buf = group.length === 1 ? group[0]!.data : Buffer.concat(group.map((p) => p.data));
     try {
       if (this.damaged) await this.sealActive();
       const fh = await this.activeHandle();
