@@ -1,12 +1,12 @@
-// A one-at-a-time queue for the heavy part of commits (DuckDB and the fsyncs of
-// new data files), shared by every table of a process.
-//
+// A one-at-a-time queue for DuckDB work, shared by every table of a process.
+
 // Why one at a time: each DuckDB query holds a libuv threadpool thread for its
 // whole run, and the pool (4 threads) also serves the write + fdatasync every
 // acknowledgement waits for. When all tables flushed at once, their queries
 // took every pool thread and both cores, and acknowledgements queued behind
-// them for 100-200 ms. In single file the commits take the same CPU, and the
-// pool and a core always stay free for staging and the event loop.
+// them for 100-200 ms. In single file the commits take the same CPU, the pool
+// always has threads free for staging, and (with DuckDB's threads capped, see
+// cli/service.ts) a core stays free for the event loop.
 
 export class Lane {
   private tail: Promise<unknown> = Promise.resolve();

@@ -2,14 +2,18 @@
 // the encodings here are the ones that keep int64 and IEEE doubles exact.
 import type { MapValue, Row, Value } from './row.ts';
 
-// Pieces are pushed to an array and joined once: building the text by `+=`
-// leaves a rope of thousands of small string nodes per batch alive until the
-// end, and the garbage collector then spends more time than the encoder.
+// Pieces are pushed to an array and joined: building the text by `+=` leaves
+// a rope of thousands of small string nodes per batch alive until the end,
+// and the garbage collector then spends more time than the encoder.
 
 // Struct keys repeat on every row, so their quoted form is worth remembering.
 // Map keys (attribute names) are unbounded and are quoted each time instead.
 const keyCache = new Map<string, string>();
 const KEY_CACHE_MAX = 4096;
+// Pieces are joined a few thousand at a time. A join per row copies every line
+// twice (into the row, then the batch); a single join per batch keeps every
+// piece of a Collector-size batch alive, past the young generation, until the end.
+const PARTS_PER_JOIN = 2048;
 // Above this length a native scan beats the JS loop below.
 const SHORT_STRING_MAX = 256;
 
@@ -165,10 +169,17 @@ function pushTopRow(out: string[], row: Row, memo: ColumnMemo): void {
 
 /** Rows as NDJSON: one object per line, newline-terminated. */
 export function rowsToNdjson(rows: Row[]): string {
-  // All pieces of the batch go into one array joined once: joining per row
-  // made every line twice (a per-row string, then the batch) for the collector.
+  const chunks: string[] = [];
   const out: string[] = [];
   const memo: ColumnMemo = { objects: [], json: [] };
-  for (const row of rows) pushTopRow(out, row, memo);
-  return out.join('');
+  for (const row of rows) {
+    pushTopRow(out, row, memo);
+    if (out.length >= PARTS_PER_JOIN) {
+      chunks.push(out.join(''));
+      out.length = 0;
+    }
+  }
+  if (chunks.length === 0) return out.join('');
+  chunks.push(out.join(''));
+  return chunks.join('');
 }

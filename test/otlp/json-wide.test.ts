@@ -1,5 +1,4 @@
-// OTLP/JSON bodies with integer literals of 16+ digits anywhere: decoding must equal decoding the body
-// with those literals quoted first (json-int.ts), whether or not the quick path that skips that scan is taken.
+// OTLP/JSON integer literals of 16+ digits anywhere decode as if quoted first (json-int.ts), quick path or not.
 import { describe, expect, it } from 'vitest';
 import { OtlpError } from '../../src/errors.ts';
 import { decodeRequest } from '../../src/otlp/codec.ts';

@@ -39,4 +39,15 @@ describe('rowsToNdjson with shared objects', () => {
     ];
     expect(rowsToNdjson(rows)).toBe(alone(rows));
   });
+
+  it('renders a large batch, joined in pieces, exactly as its rows one by one', () => {
+    const res = resource();
+    const rows: Row[] = Array.from({ length: 3000 }, (_, i) => ({
+      name: `m${i % 7}`,
+      value: i / 3,
+      attributes: new Map([['i', String(i)], ['q', 'a"b\\c']]),
+      resource: i < 1500 ? res : resource(),
+    }));
+    expect(rowsToNdjson(rows)).toBe(alone(rows));
+  });
 });
