@@ -1,15 +1,17 @@
 // Times the background flush the server runs every interval: one second's worth
 // of staged agent rows per table turned into a Parquet file by DuckDB. Reports
 // wall time and the CPU it takes from the cores the event loop also needs.
-// It then stages (write + fdatasync) while all tables flush at once, as the
-// server's interval does, to show how long an acknowledgement waits meanwhile.
+// It then stages (write + fdatasync) while every table flushes, all at once and
+// one at a time as the server does, to show how long an acknowledgement waits.
 // Usage: npx tsx bench/flush-cost.ts [--rate REQUESTS_PER_S] [--repeat N]
 import { open, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { openDuckDb } from '../src/duckdb/db.ts';
+import { ingestDuckDbThreads } from '../src/cli/service.ts';
+import { openDuckDb, type Db } from '../src/duckdb/db.ts';
+import { Lane } from '../src/ingest/lane.ts';
 import { SIGNALS } from '../src/ingest/signals.ts';
 import { parseContentType } from '../src/http/content-type.ts';
 import { decodeRequest } from '../src/otlp/codec.ts';
@@ -100,22 +102,40 @@ async function main(): Promise<void> {
     }
     const stageFile = path.join(dir, 'stage.ndjson');
     const quiet = await stageLoop(stageFile, undefined, 200);
-    // All tables at once, like the server's flush interval (one writeParquet per table).
-    const f0 = performance.now();
-    const flushing = Promise.all(
-      [...byTable].map(([table, t]) => writeParquet(db, schemaFor(t.signal), path.join(dir, `${table}.ndjson`), path.join(dir, `${table}-all.parquet`))),
-    );
-    const during = await stageLoop(stageFile, flushing, 0);
-    await flushing;
-    const flushMs = performance.now() - f0;
+    // Every table's flush of one interval, on `on`, through `lane` if given (as the server does) or all at once.
+    const flushAll = (on: Db, tag: string, lane?: Lane) =>
+      Promise.all(
+        [...byTable].map(([table, t]) => {
+          const job = () => writeParquet(on, schemaFor(t.signal), path.join(dir, `${table}.ndjson`), path.join(dir, `${table}-${tag}.parquet`));
+          return lane ? lane.run(job) : job();
+        }),
+      );
+    const timed = async (flushing: Promise<unknown>) => {
+      const f0 = performance.now();
+      const during = await stageLoop(stageFile, flushing, 0);
+      await flushing;
+      return { during, ms: performance.now() - f0 };
+    };
+    const together = await timed(flushAll(db, 'all'));
+    const threads = ingestDuckDbThreads();
+    const serverDb = await openDuckDb({ threads });
+    let inTurn;
+    try {
+      inTurn = await timed(flushAll(serverDb, 'lane', new Lane()));
+    } finally {
+      serverDb.close();
+    }
     lines.push(
       '',
-      `staging while all ${byTable.size} tables flush together (${round(flushMs, 0)} ms; libuv pool size ${process.env['UV_THREADPOOL_SIZE'] ?? '4 (default)'})`,
+      `staging while the ${byTable.size} tables flush: all together with DuckDB's default threads (${round(together.ms, 0)} ms), ` +
+        `or one at a time with ${threads} DuckDB thread(s), as the server does (${round(inTurn.ms, 0)} ms); ` +
+        `libuv pool size ${process.env['UV_THREADPOOL_SIZE'] ?? '4 (default)'}`,
       '',
       '| 10 KB write + fdatasync | count | p50 ms | p99 ms | max ms |',
       '| --- | ---: | ---: | ---: | ---: |',
       fmt('no flush running', quiet),
-      fmt('during the flush', during),
+      fmt('during the flush, all tables together', together.during),
+      fmt('during the flush, one table at a time', inTurn.during),
     );
   } finally {
     db.close();
