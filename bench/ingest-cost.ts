@@ -1,5 +1,5 @@
 // Times the CPU stages one export request costs the server's event loop
-// (decode, flatten, NDJSON rendering) per agent capture, without HTTP or disk,
+// (decode, NDJSON rendering) per agent capture, without HTTP or disk,
 // and the write+fdatasync a staged batch waits for, to attribute ack latency.
 // Usage: npx tsx bench/ingest-cost.ts [--rounds N]
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -9,43 +9,39 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { SIGNALS } from '../src/ingest/signals.ts';
 import { decodeRequest } from '../src/otlp/codec.ts';
-import { rowsToNdjson } from '../src/tables/ndjson.ts';
-import type { FlattenResult } from '../src/tables/row.ts';
+import type { RenderResult } from '../src/tables/render/common.ts';
 import { parseContentType } from '../src/http/content-type.ts';
 import { agentRequests } from './lib/captures.ts';
 import { round, summarize } from './lib/stats.ts';
 
-type Flatten = (req: unknown) => FlattenResult;
+type Render = (req: unknown) => RenderResult;
 
 function stageTimes(rounds: number) {
   const out = [];
   for (const r of agentRequests()) {
     // The gzip captures are not in the agent mix, so the body is the decoded body.
     const encoding = parseContentType(r.headers['content-type']);
-    const flatten = SIGNALS[r.signal].flatten as unknown as Flatten;
+    const render = SIGNALS[r.signal].render as unknown as Render;
     // Medians per stage: a GC pause or another process taking the core hits a
     // few rounds hard, and the median keeps those out of the per-request cost.
     const half = Math.ceil(rounds / 2);
-    const t = { decode: new Float64Array(rounds - half), flatten: new Float64Array(rounds - half), ndjson: new Float64Array(rounds - half), total: new Float64Array(rounds - half) };
+    const t = { decode: new Float64Array(rounds - half), ndjson: new Float64Array(rounds - half), total: new Float64Array(rounds - half) };
     let ndjsonBytes = 0;
     for (let i = 0; i < rounds; i++) {
       const a = performance.now();
       const decoded = decodeRequest(r.signal, r.body, encoding);
       const b = performance.now();
-      const { rows } = flatten(decoded);
+      ndjsonBytes = render(decoded).ndjson?.length ?? 0;
       const c = performance.now();
-      ndjsonBytes = Buffer.byteLength(rowsToNdjson(rows));
-      const d = performance.now();
       // The first rounds warm the JIT; count only the second half.
       if (i >= half) {
         t.decode[i - half] = b - a;
-        t.flatten[i - half] = c - b;
-        t.ndjson[i - half] = d - c;
-        t.total[i - half] = d - a;
+        t.ndjson[i - half] = c - b;
+        t.total[i - half] = c - a;
       }
     }
     const ms = (v: Float64Array) => round(summarize(v).p50, 3);
-    out.push({ id: r.id, bytes: r.body.length, rows: r.rows, ndjsonBytes, decodeMs: ms(t.decode), flattenMs: ms(t.flatten), ndjsonMs: ms(t.ndjson), totalMs: ms(t.total) });
+    out.push({ id: r.id, bytes: r.body.length, rows: r.rows, ndjsonBytes, decodeMs: ms(t.decode), ndjsonMs: ms(t.ndjson), totalMs: ms(t.total) });
   }
   return out;
 }
@@ -75,8 +71,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rounds: { type: 'string' } } });
   const rounds = Math.max(2, Math.min(10_000, Number(values.rounds ?? 400)));
   const stages = stageTimes(rounds);
-  const lines = ['| request | bytes | rows | NDJSON bytes | decode ms | flatten ms | NDJSON ms | total ms |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
-  for (const s of stages) lines.push(`| ${s.id} | ${s.bytes} | ${s.rows} | ${s.ndjsonBytes} | ${s.decodeMs} | ${s.flattenMs} | ${s.ndjsonMs} | ${s.totalMs} |`);
+  const lines = ['| request | bytes | rows | NDJSON bytes | decode ms | render NDJSON ms | total ms |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  for (const s of stages) lines.push(`| ${s.id} | ${s.bytes} | ${s.rows} | ${s.ndjsonBytes} | ${s.decodeMs} | ${s.ndjsonMs} | ${s.totalMs} |`);
   const mean = stages.reduce((n, s) => n + s.totalMs, 0) / stages.length;
   lines.push('', `mean of the medians over the round-robin mix: ${round(mean, 3)} ms of event-loop CPU per request before HTTP and disk`);
   const meanNdjson = Math.round(stages.reduce((n, s) => n + s.ndjsonBytes, 0) / stages.length);

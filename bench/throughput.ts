@@ -139,7 +139,7 @@ export async function runThroughput(opts: ThroughputOptions) {
     const e2e = s.throughput.sustainedRowsPerSecond;
     ratios[name] = {
       endToEndOverDecodeOnly: round(e2e / l.decode.decodeOnly.rowsPerSecond, 3),
-      endToEndOverFullRequestPath: round(e2e / l.decode.decodeFlattenNdjson.rowsPerSecond, 3),
+      endToEndOverFullRequestPath: round(e2e / l.decode.decodeRender.rowsPerSecond, 3),
       ...(l.parquet ? { endToEndOverWriteParquet: round(e2e / l.parquet.writeParquet.rowsPerSecond, 3) } : {}),
       ...(l.cpuCeilingRowsPerSecond ? { endToEndOverCpuCeiling: round(e2e / l.cpuCeilingRowsPerSecond, 3) } : {}),
     };

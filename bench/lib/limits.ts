@@ -1,4 +1,4 @@
-// In-process limits for the same bodies: protobufjs decode, decode + flatten + NDJSON, DuckDB Parquet write.
+// In-process limits for the same bodies: protobufjs decode, decode + NDJSON rendering, DuckDB Parquet write.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -8,15 +8,14 @@ import { openDuckDb } from '../../src/duckdb/db.ts';
 import { parseContentType } from '../../src/http/content-type.ts';
 import { SIGNALS } from '../../src/ingest/signals.ts';
 import { decodeRequest } from '../../src/otlp/codec.ts';
-import { readNdjsonSql, writeParquet } from '../../src/parquet/write.ts';
-import { rowsToNdjson } from '../../src/tables/ndjson.ts';
-import type { FlattenResult } from '../../src/tables/row.ts';
+import { lineBytesBound, readNdjsonSql, writeParquet } from '../../src/parquet/write.ts';
+import type { RenderResult } from '../../src/tables/render/common.ts';
 import { schemaFor } from '../../src/tables/schema.ts';
 import type { BenchRequest } from './captures.ts';
 import { round } from './stats.ts';
 
-type Flatten = (req: unknown) => FlattenResult;
-const flattenOf = (r: BenchRequest) => SIGNALS[r.signal].flatten as unknown as Flatten;
+type Render = (req: unknown) => RenderResult;
+const renderOf = (r: BenchRequest) => SIGNALS[r.signal].render as unknown as Render;
 const decode = (r: BenchRequest) => decodeRequest(r.signal, r.body, parseContentType(r.headers['content-type']));
 
 export type Rate = { requestsPerSecond: number; rowsPerSecond: number; otlpMiBPerSecond: number; iterations: number };
@@ -44,10 +43,10 @@ function timeLoop(requests: BenchRequest[], ms: number, step: (r: BenchRequest) 
 export function decodeRates(requests: BenchRequest[], ms: number) {
   // Calls this large are never optimised away, so results need no sink.
   const decodeOnly = timeLoop(requests, ms, (r) => void decode(r));
-  const fullPath = timeLoop(requests, ms, (r) => void rowsToNdjson(flattenOf(r)(decode(r)).rows));
-  const ndjsonBytes = requests.reduce((n, r) => n + Buffer.byteLength(rowsToNdjson(flattenOf(r)(decode(r)).rows)), 0);
+  const fullPath = timeLoop(requests, ms, (r) => void renderOf(r)(decode(r)));
+  const ndjsonBytes = requests.reduce((n, r) => n + (renderOf(r)(decode(r)).ndjson?.length ?? 0), 0);
   const rows = requests.reduce((n, r) => n + r.rows, 0);
-  return { decodeOnly, decodeFlattenNdjson: fullPath, ndjsonBytesPerRow: round(ndjsonBytes / rows, 1) };
+  return { decodeOnly, decodeRender: fullPath, ndjsonBytesPerRow: round(ndjsonBytes / rows, 1) };
 }
 
 type Timed = { wallSeconds: number; cpuSeconds: number };
@@ -75,7 +74,7 @@ export async function parquetRates(requests: BenchRequest[], targetRows: number,
   const db = await openDuckDb();
   try {
     const ndjsonPath = path.join(dir, 'segment.ndjson');
-    const parts = requests.map((r) => Buffer.from(rowsToNdjson(flattenOf(r)(decode(r)).rows)));
+    const parts = requests.map((r) => renderOf(r)(decode(r)).ndjson ?? Buffer.alloc(0));
     let rows = 0;
     const fd = openSync(ndjsonPath, 'w');
     try {
@@ -94,7 +93,7 @@ export async function parquetRates(requests: BenchRequest[], targetRows: number,
     for (let i = 0; i < repeat; i++) {
       const conn = await db.connect();
       try {
-        loads.push(await timed(() => conn.run(`CREATE TEMP TABLE staged AS SELECT * FROM ${readNdjsonSql(schema, ndjsonPath)}`)));
+        loads.push(await timed(() => conn.run(`CREATE TEMP TABLE staged AS SELECT * FROM ${readNdjsonSql(schema, ndjsonPath, lineBytesBound(ndjsonBytes))}`)));
         const out = path.join(dir, `copy-${i}.parquet`);
         copies.push(await timed(() => conn.run(`COPY staged TO '${out}' (FORMAT parquet, COMPRESSION zstd)`)));
         parquetBytes = (await stat(out)).size;
@@ -132,6 +131,6 @@ export type DecodeRates = ReturnType<typeof decodeRates>;
  * It leaves out HTTP, fsync and GC, so the real ceiling is lower.
  */
 export function cpuCeiling(d: DecodeRates, p: ParquetRates, cores: number): number {
-  const perRow = 1 / d.decodeFlattenNdjson.rowsPerSecond + p.writeParquet.cpuSecondsPerMillionRows / 1e6;
+  const perRow = 1 / d.decodeRender.rowsPerSecond + p.writeParquet.cpuSecondsPerMillionRows / 1e6;
   return Math.round(cores / perRow);
 }

@@ -87,7 +87,7 @@ export function buildSummary(ack: AckLatencyResult | undefined, tp: ThroughputRe
     if (!name.startsWith('agent')) add(info, LABEL[name], 'Parquet bytes per row on disk vs OTLP bytes per row', '', `${s.bytes.parquetBytesPerRow} vs ${s.bytes.otlpBytesPerRow}`);
     add(info, LABEL[name], 'other processes on the machine meanwhile', '', `${s.machineLoad.otherCoresWindow} cores`);
     if (name === 'agent-paced') continue; // same bodies and limits as the back-to-back run
-    add(info, LABEL[name], 'in process: decode only / decode+flatten+NDJSON, rows/s', '', `${n(l.decode.decodeOnly.rowsPerSecond)} / ${n(l.decode.decodeFlattenNdjson.rowsPerSecond)}`);
+    add(info, LABEL[name], 'in process: decode only / decode+render NDJSON, rows/s', '', `${n(l.decode.decodeOnly.rowsPerSecond)} / ${n(l.decode.decodeRender.rowsPerSecond)}`);
     if (l.parquet) add(info, LABEL[name], 'DuckDB from memory: COPY to zstd Parquet / whole writeParquet, rows/s', '', `${n(l.parquet.copyToParquet.rowsPerSecond)} / ${n(l.parquet.writeParquet.rowsPerSecond)}`);
   }
   if (ack) add(info, 'ack-latency benchmark', 'other processes on the machine meanwhile', '', `${ack.machineLoad.otherCoresWindow} cores`);

@@ -61,7 +61,7 @@ export function throughputMarkdown(r: ThroughputResult): string {
   const pq = (x: ScenarioName) => l(x).parquet;
   const limitRows: [string, ...string[]][] = [
     ['protobufjs decode only, rows/s (1 thread)', ...col((x) => rate(l(x).decode.decodeOnly))],
-    ['decode + flatten + NDJSON, rows/s (1 thread)', ...col((x) => rate(l(x).decode.decodeFlattenNdjson))],
+    ['decode + render NDJSON, rows/s (1 thread)', ...col((x) => rate(l(x).decode.decodeRender))],
     ['NDJSON bytes per row (staged)', ...col((x) => String(l(x).decode.ndjsonBytesPerRow))],
     ['DuckDB: load NDJSON into memory, rows/s', ...col((x) => rate(pq(x)?.loadNdjson))],
     ['DuckDB: COPY from memory to zstd Parquet, rows/s', ...col((x) => rate(pq(x)?.copyToParquet))],
@@ -70,7 +70,7 @@ export function throughputMarkdown(r: ThroughputResult): string {
     ['CPU-only ceiling on all cores, rows/s', ...col((x) => n(l(x).cpuCeilingRowsPerSecond))],
     ['other processes meanwhile (cores, all limits)', ...col(() => String(r.otherCoresDuringLimits))],
     ['end-to-end (sustained) / decode only', ...col((x) => pct(r.ratios[x]?.['endToEndOverDecodeOnly']))],
-    ['end-to-end (sustained) / decode + flatten + NDJSON', ...col((x) => pct(r.ratios[x]?.['endToEndOverFullRequestPath']))],
+    ['end-to-end (sustained) / decode + render NDJSON', ...col((x) => pct(r.ratios[x]?.['endToEndOverFullRequestPath']))],
     ['end-to-end (sustained) / writeParquet', ...col((x) => pct(r.ratios[x]?.['endToEndOverWriteParquet']))],
     ['end-to-end (sustained) / CPU-only ceiling', ...col((x) => pct(r.ratios[x]?.['endToEndOverCpuCeiling']))],
   ];

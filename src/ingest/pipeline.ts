@@ -6,7 +6,6 @@ import { decodeRequest } from '../otlp/codec.ts';
 import type { Signal, WireEncoding } from '../otlp/types.ts';
 import type { Db } from '../duckdb/db.ts';
 import { formatTableName, parseTableName, type TableName } from '../tables/names.ts';
-import { rowsToNdjson } from '../tables/ndjson.ts';
 import type { Limits } from '../config/limits.ts';
 import type { Staging } from '../wal/staging.ts';
 import { StagingBudget } from './budget.ts';
@@ -34,26 +33,26 @@ export type PipelineOptions = {
 };
 
 /**
- * Decodes, flattens and renders a request to the NDJSON bytes to stage. Kept
- * out of the async path on purpose: what the request waits on (the fsync of
- * its group) then holds only these bytes, while the decoded message and the
- * rows, many small objects, are garbage at once instead of surviving, as
- * hundreds of in-flight requests' worth, into the old generation.
+ * Decodes and renders a request to the NDJSON bytes to stage. Kept out of
+ * the async path on purpose: what the request waits on (the fsync of its
+ * group) then holds only these bytes, while the decoded message, many small
+ * objects, is garbage at once instead of surviving, as hundreds of in-flight
+ * requests' worth, into the old generation.
  */
 function encodeBatch(req: IngestRequest): { ndjson: Buffer | undefined; result: IngestResult } {
   const desc = SIGNALS[req.signal];
-  // Each signal's decode/flatten pair is typed by its own request shape.
+  // Each signal's decode/render pair is typed by its own request shape.
   const decoded = decodeRequest(req.signal, req.body, req.encoding);
-  const flat = (desc.flatten as (r: typeof decoded) => ReturnType<typeof desc.flatten>)(decoded);
-  const message = flat.rejected > 0 ? `${flat.rejected} ${desc.records} rejected: ${flat.rejectReasons.join('; ')}` : '';
-  const ndjson = flat.rows.length > 0 ? Buffer.from(rowsToNdjson(flat.rows)) : undefined;
-  return { ndjson, result: { rows: flat.rows.length, rejected: flat.rejected, message } };
+  const out = (desc.render as (r: typeof decoded) => ReturnType<typeof desc.render>)(decoded);
+  const message = out.rejected > 0 ? `${out.rejected} ${desc.records} rejected: ${out.rejectReasons.join('; ')}` : '';
+  return { ndjson: out.ndjson, result: { rows: out.rows, rejected: out.rejected, message } };
 }
 
 export class Pipeline {
   readonly registry: TableRegistry;
   readonly budget: StagingBudget;
-  private readonly lane = new Lane();
+  /** DuckDB work of every table, one job at a time (see lane.ts). */
+  readonly lane = new Lane();
   private readonly writers = new Map<string, Promise<TableWriter>>();
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;

@@ -6,6 +6,10 @@ import type { ExportRequest } from '../otlp/types.ts';
 import { flattenLogs } from '../tables/flatten-logs.ts';
 import { flattenMetrics } from '../tables/flatten-metrics.ts';
 import { flattenSpans } from '../tables/flatten-spans.ts';
+import type { RenderResult } from '../tables/render/common.ts';
+import { renderLogs } from '../tables/render/logs.ts';
+import { renderMetrics } from '../tables/render/metrics.ts';
+import { renderSpans } from '../tables/render/spans.ts';
 import type { FlattenResult } from '../tables/row.ts';
 import type { TableKind } from '../tables/schema.ts';
 
@@ -14,13 +18,16 @@ export type SignalDescriptor<S extends Signal = Signal> = {
   tableKind: TableKind;
   /** Plural noun for the records of this signal, for messages. */
   records: string;
+  /** Rows as objects: the reference form, for tests, tools and reading code. */
   flatten: (req: ExportRequest[S]) => FlattenResult;
+  /** The same rows straight to NDJSON bytes: what ingestion stages. */
+  render: (req: ExportRequest[S]) => RenderResult;
 };
 
 export const SIGNALS: { [S in Signal]: SignalDescriptor<S> } = {
-  metrics: { signal: 'metrics', tableKind: 'metrics', records: 'metric data points', flatten: flattenMetrics },
-  logs: { signal: 'logs', tableKind: 'logs', records: 'log records', flatten: flattenLogs },
-  traces: { signal: 'traces', tableKind: 'spans', records: 'spans', flatten: flattenSpans },
+  metrics: { signal: 'metrics', tableKind: 'metrics', records: 'metric data points', flatten: flattenMetrics, render: renderMetrics },
+  logs: { signal: 'logs', tableKind: 'logs', records: 'log records', flatten: flattenLogs, render: renderLogs },
+  traces: { signal: 'traces', tableKind: 'spans', records: 'spans', flatten: flattenSpans, render: renderSpans },
 };
 
 export const SIGNAL_LIST: readonly Signal[] = ['metrics', 'logs', 'traces'];

@@ -13,12 +13,12 @@ import { oneofMember } from './oneof.ts';
 import type { FlattenResult, MapValue, Row } from './row.ts';
 import { listOf, walkRecords, type ScopeContext } from './walk.ts';
 
-type DataMember = NonNullable<Metric['data']>;
+export type DataMember = NonNullable<Metric['data']>;
 
 const DATA_MEMBERS: readonly DataMember[] = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'];
 
 /** The struct column (and metric_type value) each data member fills. */
-const COLUMN: Record<DataMember, string> = {
+export const COLUMN: Record<DataMember, string> = {
   gauge: 'gauge',
   sum: 'sum',
   histogram: 'histogram',
@@ -29,7 +29,7 @@ const COLUMN: Record<DataMember, string> = {
 /** Enough distinct reasons to diagnose a bad sender without bloating the response. */
 const MAX_REASONS = 5;
 
-function dataMemberOf(m: Metric): DataMember | undefined {
+export function dataMemberOf(m: Metric): DataMember | undefined {
   const member = oneofMember(m, 'data', DATA_MEMBERS);
   return member !== undefined && m[member] != null ? member : undefined;
 }
@@ -77,11 +77,18 @@ function metricRow(m: Metric, column: string, point: Row, metadata: MapValue, ct
   };
 }
 
-function reject(result: FlattenResult, reason: string): void {
+export function reject(result: Pick<FlattenResult, 'rejected' | 'rejectReasons'>, reason: string): void {
   result.rejected += 1;
   if (result.rejectReasons.length < MAX_REASONS && !result.rejectReasons.includes(reason)) {
     result.rejectReasons.push(reason);
   }
+}
+
+export function noDataReason(m: Metric): string {
+  return (
+    `metric ${JSON.stringify(m.name ?? '')} has no data ` +
+    '(none of gauge, sum, histogram, exponential_histogram, summary is set)'
+  );
 }
 
 /**
@@ -98,11 +105,7 @@ export function flattenMetrics(req: ExportMetricsServiceRequest): FlattenResult 
     (m, ctx) => {
       const member = dataMemberOf(m);
       if (member === undefined) {
-        reject(
-          result,
-          `metric ${JSON.stringify(m.name ?? '')} has no data ` +
-            '(none of gauge, sum, histogram, exponential_histogram, summary is set)',
-        );
+        reject(result, noDataReason(m));
         return;
       }
       const column = COLUMN[member];

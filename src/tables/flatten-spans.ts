@@ -7,7 +7,7 @@ import { hexId } from './ids.ts';
 import type { FlattenResult, Row } from './row.ts';
 import { listOf, walkRecords, type ScopeContext } from './walk.ts';
 
-function eventStruct(e: SpanEvent): Row {
+export function eventStruct(e: SpanEvent): Row {
   return {
     time_unix_nano: toInt64(e.timeUnixNano),
     name: e.name ?? '',
@@ -16,7 +16,7 @@ function eventStruct(e: SpanEvent): Row {
   };
 }
 
-function linkStruct(l: SpanLink): Row {
+export function linkStruct(l: SpanLink): Row {
   return {
     trace_id: hexId(l.traceId),
     span_id: hexId(l.spanId),
@@ -32,7 +32,7 @@ function linkStruct(l: SpanLink): Row {
  * is NULL then (optional fields absent on the wire are NULL), while a sent
  * but empty status is {message: '', code: 'STATUS_CODE_UNSET'}.
  */
-function statusStruct(status: Span['status']): Row | null {
+export function statusStruct(status: Span['status']): Row | null {
   if (status == null) return null;
   return { message: status.message ?? '', code: enumName(STATUS_CODE, status.code) };
 }

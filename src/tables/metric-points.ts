@@ -20,7 +20,7 @@ type NumberValued = { asDouble?: number | null; asInt?: Int64 | null; value?: 'a
 const NUMBER_MEMBERS = ['asDouble', 'asInt'] as const;
 
 /** as_double or as_int, both as DOUBLE; NULL when neither member is set. */
-function numberValue(p: NumberValued): number | null {
+export function numberValue(p: NumberValued): number | null {
   const member = oneofMember(p, 'value', NUMBER_MEMBERS);
   if (member === 'asDouble') return p.asDouble ?? null;
   if (member === 'asInt') return p.asInt == null ? null : int64ToDouble(p.asInt);

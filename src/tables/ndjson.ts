@@ -1,5 +1,6 @@
 // Renders rows as the NDJSON text DuckDB's read_ndjson loads into typed columns;
 // the encodings here are the ones that keep int64 and IEEE doubles exact.
+import { jsonDouble, jsonString } from './json-text.ts';
 import type { MapValue, Row, Value } from './row.ts';
 
 // Pieces are pushed to an array and joined: building the text by `+=` leaves
@@ -14,55 +15,22 @@ const KEY_CACHE_MAX = 4096;
 // twice (into the row, then the batch); a single join per batch keeps every
 // piece of a Collector-size batch alive, past the young generation, until the end.
 const PARTS_PER_JOIN = 2048;
-// Above this length a native scan beats the JS loop below.
-const SHORT_STRING_MAX = 256;
-
-// Node 20 ships these ES2024 string methods; the compiler's lib stops at ES2023.
-type WellFormedApi = string & { isWellFormed(): boolean; toWellFormed(): string };
 
 function quoteKey(key: string): string {
   let quoted = keyCache.get(key);
   if (quoted === undefined) {
-    quoted = `${escapedString(key)}:`;
+    quoted = `${jsonString(key)}:`;
     if (keyCache.size < KEY_CACHE_MAX) keyCache.set(key, quoted);
   }
   return quoted;
 }
 
-// DuckDB rejects a whole file when one string holds a lone UTF-16 surrogate
-// (JSON.parse of OTLP/JSON can produce them); U+FFFD is what any UTF-8
-// encoder would have written instead.
-function escapedString(s: string): string {
-  const w = s as WellFormedApi;
-  return JSON.stringify(w.isWellFormed() ? s : w.toWellFormed());
-}
-
 function pushString(out: string[], s: string): void {
-  const n = s.length;
-  if (n < SHORT_STRING_MAX) {
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) break;
-    }
-    if (i === n) {
-      out.push('"', s, '"');
-      return;
-    }
-  }
-  out.push(escapedString(s));
+  out.push(jsonString(s));
 }
 
 function pushDouble(out: string[], x: number): void {
-  if (Number.isFinite(x)) {
-    // A bare "-0" is read as the integer 0 and loses its sign.
-    out.push(x === 0 && 1 / x < 0 ? '-0.0' : String(x));
-  } else if (Number.isNaN(x)) {
-    // DuckDB casts these JSON strings to the IEEE specials for DOUBLE columns.
-    out.push('"NaN"');
-  } else {
-    out.push(x > 0 ? '"Infinity"' : '"-Infinity"');
-  }
+  out.push(jsonDouble(x));
 }
 
 function pushMap(out: string[], m: MapValue): void {
@@ -117,6 +85,13 @@ function pushRow(out: string[], row: Row): void {
     pushValue(out, v);
   }
   out.push(sep === '{' ? '{}' : '}');
+}
+
+/** Any value as the JSON text it takes inside a row. */
+export function valueToJson(v: Value): string {
+  const parts: string[] = [];
+  pushValue(parts, v);
+  return parts.join('');
 }
 
 /** One row as a single-line JSON object (no trailing newline). */
