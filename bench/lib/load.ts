@@ -45,7 +45,7 @@ export type LoadResult = {
   clientCpuSeconds: number;
 };
 
-type Outcome = { status: number | 'error' };
+type Outcome = { status: number | 'error'; retryAfterMs?: number };
 
 function send(agent: http.Agent, base: URL, req: BenchRequest, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -54,7 +54,8 @@ function send(agent: http.Agent, base: URL, req: BenchRequest, timeoutMs: number
       (res) => {
         // Drain the body: the acknowledgement is complete only when all of it arrived.
         res.on('data', () => {});
-        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        const retryAfter = Number(res.headers['retry-after']);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : 0 }));
         res.on('error', () => resolve({ status: 'error' }));
       },
     );
@@ -112,16 +113,19 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       const index = next++ % opts.requests.length;
       const req = opts.requests[index]!;
       sent += 1;
-      const { status } = await send(agent, base, req, opts.requestTimeoutMs);
+      const { status, retryAfterMs = 0 } = await send(agent, base, req, opts.requestTimeoutMs);
       const end = performance.now();
       statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
       if (status === 200) bump(acknowledged, req.id);
       if (status === 'error') bump(unanswered, req.id);
-      if (!inWindow) continue;
-      if (status === 200) measuredOk += 1;
-      else measuredErrors += 1;
-      requestIndex[recorded] = index;
-      latencies[recorded++] = end - start;
+      if (inWindow) {
+        if (status === 200) measuredOk += 1;
+        else measuredErrors += 1;
+        requestIndex[recorded] = index;
+        latencies[recorded++] = end - start;
+      }
+      // Exporters wait as long as a throttling answer asks before sending again.
+      if ((status === 429 || status === 503) && retryAfterMs > 0) await sleep(Math.min(retryAfterMs, measureUntil - performance.now()));
     }
   };
 

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openCaptureSink } from '../capture/sink.ts';
-import { SHUTDOWN_DEADLINE_MS } from '../config/limits.ts';
+import { INGEST_DUCKDB_CACHE, SHUTDOWN_DEADLINE_MS } from '../config/limits.ts';
 import type { ServeConfig } from '../config/serve-config.ts';
 import { openDuckDb } from '../duckdb/db.ts';
 import { createApp } from '../http/app.ts';
@@ -48,7 +48,10 @@ export async function startService(config: ServeConfig, log: (line: string) => v
   const warehouse = path.resolve(config.warehouse);
   await mkdir(warehouse, { recursive: true });
   const staging = await openStaging(config.staging);
-  const db = await openDuckDb({ threads: ingestDuckDbThreads() });
+  // No memory limit: a batch that cannot be loaded would stay staged forever.
+  // Flush batches are bounded instead (FLUSH_BYTES_MAX), and so is what DuckDB
+  // keeps cached between them.
+  const db = await openDuckDb({ threads: ingestDuckDbThreads(), allocatorCacheLimit: INGEST_DUCKDB_CACHE });
   // What is opened is closed in reverse order, on a failed start as on stop.
   const closers: (() => unknown)[] = [() => staging.release(), () => db.close()];
   const closeAll = async () => {

@@ -12,15 +12,23 @@ export const BODY_BYTES_MAX = 20 * MiB;
 export const FLUSH_INTERVAL_MS = 1000;
 
 /** Rows per Parquet file before an early flush: large enough for good
- * compression, small enough to bound flush memory in DuckDB. */
-export const FLUSH_ROWS_MAX = 250_000;
+ * compression, small enough to bound flush memory in DuckDB. While a table's
+ * commit runs, at most one such batch waits behind it; more rows are refused
+ * (429), so acknowledged rows become visible within about two batches' time. */
+export const FLUSH_ROWS_MAX = 100_000;
 
-/** Buffered row bytes (NDJSON) per table before an early flush. */
-export const FLUSH_BYTES_MAX = 64 * MiB;
+/** Staged row bytes (NDJSON) per table before an early flush, and the size of
+ * the one batch that may wait behind a running commit. DuckDB turns about
+ * 50 MiB of NDJSON a second into Parquet on one core, so a batch is well under
+ * a second of commit work. */
+export const FLUSH_BYTES_MAX = 32 * MiB;
 
 /** Staged (acknowledged, not yet committed) bytes across all tables; beyond
  * it requests get 429 so exporters back off instead of the disk filling up. */
 export const STAGING_BYTES_MAX = 1024 * MiB;
+
+/** Freed memory the ingest DuckDB may keep cached between flushes. */
+export const INGEST_DUCKDB_CACHE = '32MB';
 
 /** Request bytes held in memory at once (bodies being read and decoded);
  * beyond it requests get 429 instead of the heap growing without bound. */

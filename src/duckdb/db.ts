@@ -10,6 +10,13 @@ export type DuckDbOptions = {
   /** Where spilled blocks go; DuckDB's default is '.tmp' under the working directory. */
   tempDirectory?: string;
   /**
+   * Freed memory DuckDB's allocator may keep before handing it back to the
+   * system (a DuckDB size string). DuckDB keeps up to 128 MiB per thread plus
+   * 512 MiB after bulk frees by default, which a long-running server with
+   * short flushes would carry as resident memory between them.
+   */
+  allocatorCacheLimit?: string;
+  /**
    * Confines the instance to files below these directories (and turns off
    * extension loading), then locks the configuration so no statement can lift it.
    */
@@ -106,6 +113,11 @@ function configFrom(options: DuckDbOptions): Record<string, string> {
   }
   if (options.memoryLimit !== undefined) config['memory_limit'] = options.memoryLimit;
   if (options.tempDirectory !== undefined) config['temp_directory'] = options.tempDirectory;
+  if (options.allocatorCacheLimit !== undefined) {
+    config['allocator_flush_threshold'] = options.allocatorCacheLimit;
+    config['allocator_bulk_deallocation_flush_threshold'] = options.allocatorCacheLimit;
+    config['allocator_background_threads'] = 'true';
+  }
   return config;
 }
 

@@ -58,6 +58,14 @@ export class TableWriter {
     return this.wal.activeRowCount + this.wal.sealed.reduce((n, s) => n + s.rows, 0);
   }
 
+  /** A commit round is running and the next batch is already full. */
+  get backlogFull(): boolean {
+    return (
+      this.flushing !== undefined &&
+      (this.wal.activeRowCount >= this.ctx.flushRowsMax || this.wal.activeByteCount >= this.ctx.flushBytesMax)
+    );
+  }
+
   get failureCount(): number {
     return this.failures;
   }
@@ -69,6 +77,14 @@ export class TableWriter {
    */
   async append(ndjson: Buffer, rows: number): Promise<void> {
     const bytes = ndjson.length;
+    if (this.backlogFull) {
+      // Rows taken now would wait behind the commit in flight and a whole
+      // batch already queued: refusing keeps what is acknowledged close to
+      // visible, and exporters retry after the commit frees the queue.
+      throw new OtlpError('overloaded', `table ${this.handle.fullName} is committing as fast as it can; retry later`, {
+        retryAfterSeconds: 1,
+      });
+    }
     if (!this.ctx.budget.tryReserve(bytes)) {
       throw new OtlpError('overloaded', 'the server is staging as much as it may; retry later', {
         retryAfterSeconds: this.ctx.budget.retryAfterSeconds(),

@@ -11,22 +11,31 @@ import { statsQuery } from './stats.ts';
 
 /**
  * Upper bound on one NDJSON line. A row may hold up to ~20 MiB of text, and
- * JSON escaping can grow that several times (\u00XX is 6 bytes for 1). DuckDB
- * sizes its read buffer to the file, not to this bound, so it costs nothing
- * for ordinary batches.
+ * JSON escaping can grow that several times (\u00XX is 6 bytes for 1).
  */
 export const NDJSON_LINE_BYTES_MAX = 256 * 1024 * 1024;
+/** Floor of the per-file bound below, so tiny files do not get tiny buffers. */
+const NDJSON_LINE_BYTES_MIN = 1024 * 1024;
+
+/**
+ * The line bound to give DuckDB for one file. DuckDB allocates read buffers
+ * of twice this size up front, and under the ingest instance's memory limit
+ * a fixed 256 MiB bound fails every load; no line can be longer than its file.
+ */
+export function lineBytesBound(fileBytes: number): number {
+  return Math.min(NDJSON_LINE_BYTES_MAX, Math.max(NDJSON_LINE_BYTES_MIN, fileBytes + 1));
+}
 
 export type WrittenFile = { size: number; numRecords: number; stats: string };
 
 /** The read_ndjson call that types every column as the schema says, in schema order. */
-export function readNdjsonSql(schema: TableSchema, ndjsonPath: string): string {
+export function readNdjsonSql(schema: TableSchema, ndjsonPath: string, lineBytesMax = NDJSON_LINE_BYTES_MAX): string {
   // read_ndjson expands glob characters, so a path holding them could read other files.
   if (/[*?[\]{}]/.test(ndjsonPath)) throw new Error(`NDJSON path must not contain glob characters: ${ndjsonPath}`);
   const columns = schema.columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`).join(', ');
   return (
     `read_ndjson(${sqlString(ndjsonPath)}, columns = {${columns}}, format = 'newline_delimited', ` +
-    `maximum_object_size = ${NDJSON_LINE_BYTES_MAX})`
+    `maximum_object_size = ${lineBytesMax})`
   );
 }
 
@@ -40,8 +49,10 @@ export async function writeParquet(db: Db, schema: TableSchema, ndjsonPath: stri
   const temp = quoteIdent(`ndjson_${randomUUID().replaceAll('-', '')}`);
   const query = statsQuery(schema, temp);
   try {
+    const { size: ndjsonBytes } = await fsp.stat(ndjsonPath);
+    const source = readNdjsonSql(schema, ndjsonPath, lineBytesBound(ndjsonBytes));
     const measured = await withConnection(db, async (conn) => {
-      await conn.run(`CREATE TEMP TABLE ${temp} AS SELECT * FROM ${readNdjsonSql(schema, ndjsonPath)}`);
+      await conn.run(`CREATE TEMP TABLE ${temp} AS SELECT * FROM ${source}`);
       try {
         await conn.run(`COPY ${temp} TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd)`);
         const [row] = await conn.rows(query.sql);

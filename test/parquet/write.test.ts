@@ -6,7 +6,7 @@ import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson, type JsonValue } from '../../src/delta/json.ts';
 import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
-import { writeParquet } from '../../src/parquet/write.ts';
+import { lineBytesBound, NDJSON_LINE_BYTES_MAX, writeParquet } from '../../src/parquet/write.ts';
 import { rowsToNdjson } from '../../src/tables/ndjson.ts';
 import type { Row, Value } from '../../src/tables/row.ts';
 import { schemaFor, type Field, type TableSchema } from '../../src/tables/schema.ts';
@@ -141,5 +141,29 @@ describe('stats edge cases', () => {
     await fsp.writeFile(ndjson, '{"s": "a", "i": 99999999999}\n');
     await expect(writeParquet(db, schema, ndjson, out)).rejects.toThrow();
     await expect(fsp.stat(out)).rejects.toThrow();
+  });
+});
+
+describe('under a DuckDB memory limit', () => {
+  it('writes a batch: the line bound follows the file, not the 256 MiB maximum', async () => {
+    const limited = await openDuckDb({ threads: 1, memoryLimit: '256MB', tempDirectory: path.join(dir, 'spill') });
+    try {
+      const schema = schemaFor('logs');
+      const rows = logRows();
+      const ndjson = path.join(dir, 'limited.ndjson');
+      const out = path.join(dir, 'limited.parquet');
+      await fsp.writeFile(ndjson, rowsToNdjson(rows));
+      const written = await writeParquet(limited, schema, ndjson, out);
+      expect(written.numRecords).toBe(rows.length);
+      expect(await readBack(out)).toHaveLength(rows.length);
+    } finally {
+      limited.close();
+    }
+  });
+
+  it('bounds a line by its file, within 1 MiB and 256 MiB', () => {
+    expect(lineBytesBound(10)).toBe(1024 * 1024);
+    expect(lineBytesBound(32 * 1024 * 1024)).toBe(32 * 1024 * 1024 + 1);
+    expect(lineBytesBound(2 ** 40)).toBe(NDJSON_LINE_BYTES_MAX);
   });
 });

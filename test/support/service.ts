@@ -22,7 +22,7 @@ export type TestService = {
 };
 
 export async function startTestService(
-  opts: { flushIntervalMs?: number; maxBodyBytes?: number; capture?: string } = {},
+  opts: { flushIntervalMs?: number; maxBodyBytes?: number; capture?: string; flushRowsMax?: number } = {},
 ): Promise<TestService> {
   const warehouse = await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-test-'));
   const config = resolveServeConfig(
@@ -36,6 +36,7 @@ export async function startTestService(
     },
     {},
   );
+  if (opts.flushRowsMax !== undefined) config.limits.flushRowsMax = opts.flushRowsMax;
   const logs: string[] = [];
   const service = await startService(config, (l) => logs.push(l));
   const dirOf = (name: string) => tableDir(warehouse, parseTableName(name));

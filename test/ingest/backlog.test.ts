@@ -1,0 +1,55 @@
+// The per-table commit queue is one batch deep: while a commit runs and the
+// next batch is already full, more rows get 429 with Retry-After instead of
+// piling up acknowledged-but-invisible rows; once the commit is through,
+// exports are taken again and everything acknowledged lands.
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkDeltaTable } from '../support/delta-check.ts';
+import { loadCaptures, replayCapture, type Capture } from '../support/fixtures.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+
+/** Log records in a capture, counted from the recorder's own decoding. */
+function records(c: Capture): number {
+  const req = (c.decoded as { request: { resourceLogs?: { scopeLogs?: { logRecords?: unknown[] }[] }[] } }).request;
+  let n = 0;
+  for (const rl of req.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) n += sl.logRecords?.length ?? 0;
+  return n;
+}
+
+let svc: TestService | undefined;
+afterEach(async () => {
+  await svc?.stop();
+  svc = undefined;
+});
+
+describe('commit backlog', () => {
+  it('refuses rows behind a running commit and a full batch, then takes them again', async () => {
+    // One row makes a full batch, so every export fills one.
+    svc = await startTestService({ flushIntervalMs: 3_600_000, flushRowsMax: 1 });
+    const name = 'main.agent_telemetry.codex_otel_logs';
+    const dir = await svc.createTable(name, 'logs');
+    const [a, b] = loadCaptures().filter((c) => c.id.startsWith('codex/json-basic/') && c.signal === 'logs');
+    const pipeline = svc.service.pipeline;
+    // Hold DuckDB's queue, so the commit that the first export starts cannot finish.
+    let release!: () => void;
+    const held = pipeline.lane.run(() => new Promise<void>((r) => (release = r)));
+
+    expect((await replayCapture(svc.url, a!)).status).toBe(200);
+    // The first batch is sealed and waiting on the queue; the second may wait behind it.
+    expect((await replayCapture(svc.url, b!)).status).toBe(200);
+    const refused = await replayCapture(svc.url, a!);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.text()).toContain('retry later');
+
+    release();
+    await held;
+    await pipeline.flushAll();
+    await pipeline.flushAll();
+    expect((await replayCapture(svc.url, a!)).status).toBe(200);
+    await pipeline.flushAll();
+    expect(await pipeline.pendingRows()).toBe(0);
+    const check = await checkDeltaTable(dir, 'logs');
+    // a, b and the a taken after the commit: the refused one never landed.
+    expect(check.rows.length).toBe(2 * records(a!) + records(b!));
+  });
+});
