@@ -19,9 +19,9 @@ export const FLUSH_ROWS_MAX = 100_000;
 
 /** Staged row bytes (NDJSON) per table before an early flush, and the size of
  * the one batch that may wait behind a running commit. DuckDB turns about
- * 50 MiB of NDJSON a second into Parquet on one core, so a batch is well under
- * a second of commit work. */
-export const FLUSH_BYTES_MAX = 32 * MiB;
+ * 100 MiB of NDJSON a second into Parquet on one core, so a batch is a small
+ * fraction of a second of commit work, and its load buffers stay small. */
+export const FLUSH_BYTES_MAX = 16 * MiB;
 
 /** Staged (acknowledged, not yet committed) bytes across all tables; beyond
  * it requests get 429 so exporters back off instead of the disk filling up. */

