@@ -23,6 +23,12 @@ export const FLUSH_ROWS_MAX = 100_000;
  * fraction of a second of commit work, and its load buffers stay small. */
 export const FLUSH_BYTES_MAX = 16 * MiB;
 
+/** How long a request may wait for room in a table's commit queue before it
+ * is refused with 429. Waiting keeps Collector-size exports flowing while
+ * commits catch up (a refused exporter pauses a second or more); agents'
+ * small exports never fill the queue. */
+export const BACKLOG_WAIT_MS = 1000;
+
 /** Staged (acknowledged, not yet committed) bytes across all tables; beyond
  * it requests get 429 so exporters back off instead of the disk filling up. */
 export const STAGING_BYTES_MAX = 1024 * MiB;

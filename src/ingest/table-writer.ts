@@ -17,6 +17,7 @@ import type { Staging } from '../wal/staging.ts';
 import { TableWal, type SealedSegment } from '../wal/table-wal.ts';
 import type { StagingBudget } from './budget.ts';
 import type { Lane } from './lane.ts';
+import { BACKLOG_WAIT_MS } from '../config/limits.ts';
 import type { TableHandle } from './registry.ts';
 
 export type WriterContext = {
@@ -34,6 +35,8 @@ export class TableWriter {
   private flushing: Promise<void> | undefined;
   private nextFlush: Promise<void> | undefined;
   private failures = 0;
+  /** Requests waiting for the commit queue to take their rows (see append). */
+  private readonly roomWaiters: (() => void)[] = [];
 
   private constructor(
     readonly handle: TableHandle,
@@ -58,6 +61,25 @@ export class TableWriter {
     return this.wal.activeRowCount + this.wal.sealed.reduce((n, s) => n + s.rows, 0);
   }
 
+  /** Resolves when the commit queue may have room (callers check), or after `ms`. */
+  private roomOrTimeout(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const waiters = this.roomWaiters;
+      function done(): void {
+        clearTimeout(timer);
+        const i = waiters.indexOf(done);
+        if (i >= 0) waiters.splice(i, 1);
+        resolve();
+      }
+      waiters.push(done);
+    });
+  }
+
+  private wakeRoomWaiters(): void {
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
   /** A commit round is running and the next batch is already full. */
   get backlogFull(): boolean {
     return (
@@ -79,11 +101,20 @@ export class TableWriter {
     const bytes = ndjson.length;
     if (this.backlogFull) {
       // Rows taken now would wait behind the commit in flight and a whole
-      // batch already queued: refusing keeps what is acknowledged close to
-      // visible, and exporters retry after the commit frees the queue.
-      throw new OtlpError('overloaded', `table ${this.handle.fullName} is committing as fast as it can; retry later`, {
-        retryAfterSeconds: 1,
-      });
+      // batch already queued. The request first waits a little for room:
+      // refused exporters pause for a second or more, which would leave the
+      // commits with nothing to do next. Past the wait it is refused, which
+      // keeps what is acknowledged close to visible.
+      const deadline = Date.now() + BACKLOG_WAIT_MS;
+      do {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new OtlpError('overloaded', `table ${this.handle.fullName} is committing as fast as it can; retry later`, {
+            retryAfterSeconds: 1,
+          });
+        }
+        await this.roomOrTimeout(left);
+      } while (this.backlogFull);
     }
     if (!this.ctx.budget.tryReserve(bytes)) {
       throw new OtlpError('overloaded', 'the server is staging as much as it may; retry later', {
@@ -122,6 +153,7 @@ export class TableWriter {
     }
     this.flushing = this.commitAll().finally(() => {
       this.flushing = undefined;
+      this.wakeRoomWaiters();
     });
     return this.flushing;
   }
@@ -134,6 +166,8 @@ export class TableWriter {
   private async commitAll(): Promise<void> {
     try {
       await this.wal.seal();
+      // The batch that was waiting is now this round's: there is room again.
+      this.wakeRoomWaiters();
       for (const seg of [...this.wal.sealed]) await this.commitSegment(seg);
       this.failures = 0;
     } catch (e) {

@@ -1,12 +1,11 @@
 // Turns one staged NDJSON batch into one zstd Parquet data file through DuckDB,
 // and measures what the Delta add action needs: exact size, rows and stats.
-import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fsyncDir, fsyncFile } from '../delta/fsync.ts';
 import { withConnection, type Db } from '../duckdb/db.ts';
 import { sqlString } from '../duckdb/sql.ts';
-import { duckdbType, quoteIdent, type TableSchema } from '../tables/schema.ts';
+import { duckdbType, type TableSchema } from '../tables/schema.ts';
 import { statsQuery } from './stats.ts';
 
 /**
@@ -28,10 +27,14 @@ export function lineBytesBound(fileBytes: number): number {
 
 export type WrittenFile = { size: number; numRecords: number; stats: string };
 
+/** DuckDB's file readers expand glob characters, so a path holding them could read other files. */
+function noGlob(file: string, what: string): void {
+  if (/[*?[\]{}]/.test(file)) throw new Error(`${what} path must not contain glob characters: ${file}`);
+}
+
 /** The read_ndjson call that types every column as the schema says, in schema order. */
 export function readNdjsonSql(schema: TableSchema, ndjsonPath: string, lineBytesMax = NDJSON_LINE_BYTES_MAX): string {
-  // read_ndjson expands glob characters, so a path holding them could read other files.
-  if (/[*?[\]{}]/.test(ndjsonPath)) throw new Error(`NDJSON path must not contain glob characters: ${ndjsonPath}`);
+  noGlob(ndjsonPath, 'NDJSON');
   const columns = schema.columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`).join(', ');
   return (
     `read_ndjson(${sqlString(ndjsonPath)}, columns = {${columns}}, format = 'newline_delimited', ` +
@@ -45,25 +48,22 @@ export function readNdjsonSql(schema: TableSchema, ndjsonPath: string, lineBytes
  * becomes visible once a Delta commit adds it.
  */
 export async function writeParquet(db: Db, schema: TableSchema, ndjsonPath: string, outPath: string): Promise<WrittenFile> {
-  // Temp tables are per connection; the unique name also keeps retries of one batch apart.
-  const temp = quoteIdent(`ndjson_${randomUUID().replaceAll('-', '')}`);
-  const query = statsQuery(schema, temp);
+  // read_parquet expands glob characters too.
+  noGlob(outPath, 'Parquet');
+  // The stats come from the written file rather than from a table loaded
+  // first: streaming NDJSON straight into COPY keeps DuckDB's memory to a row
+  // group, and reading the columnar file back costs less than materialising.
+  const query = statsQuery(schema, `read_parquet(${sqlString(outPath)})`);
   try {
     const { size: ndjsonBytes } = await fsp.stat(ndjsonPath);
     const source = readNdjsonSql(schema, ndjsonPath, lineBytesBound(ndjsonBytes));
     const measured = await withConnection(db, async (conn) => {
-      await conn.run(`CREATE TEMP TABLE ${temp} AS SELECT * FROM ${source}`);
-      try {
-        // zstd level 1: a quarter less CPU than DuckDB's default level 3 for
-        // about the same size on these rows; optimize rewrites at the default.
-        await conn.run(`COPY ${temp} TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`);
-        const [row] = await conn.rows(query.sql);
-        if (!row) throw new Error('stats query returned no row');
-        return query.build(row);
-      } finally {
-        // Closing the connection drops the table anyway; a failed drop must not hide the real error.
-        await conn.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
-      }
+      // zstd level 1: a quarter less CPU than DuckDB's default level 3 for
+      // about the same size on these rows; optimize rewrites at the default.
+      await conn.run(`COPY (SELECT * FROM ${source}) TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`);
+      const [row] = await conn.rows(query.sql);
+      if (!row) throw new Error('stats query returned no row');
+      return query.build(row);
     });
     await fsyncFile(outPath);
     await fsyncDir(path.dirname(outPath));

@@ -1,8 +1,10 @@
 // The per-table commit queue is one batch deep: while a commit runs and the
-// next batch is already full, more rows get 429 with Retry-After instead of
-// piling up acknowledged-but-invisible rows; once the commit is through,
-// exports are taken again and everything acknowledged lands.
+// next batch is already full, a request waits up to BACKLOG_WAIT_MS for room
+// and is then refused with 429 and Retry-After instead of piling up
+// acknowledged-but-invisible rows; once the commit is through, exports are
+// taken again and everything acknowledged lands.
 import { afterEach, describe, expect, it } from 'vitest';
+import { BACKLOG_WAIT_MS } from '../../src/config/limits.ts';
 import { checkDeltaTable } from '../support/delta-check.ts';
 import { loadCaptures, replayCapture, type Capture } from '../support/fixtures.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -22,7 +24,7 @@ afterEach(async () => {
 });
 
 describe('commit backlog', () => {
-  it('refuses rows behind a running commit and a full batch, then takes them again', async () => {
+  it('refuses rows behind a running commit and a full batch after the wait, then takes them again', async () => {
     // One row makes a full batch, so every export fills one.
     svc = await startTestService({ flushIntervalMs: 3_600_000, flushRowsMax: 1 });
     const name = 'main.agent_telemetry.codex_otel_logs';
@@ -36,7 +38,10 @@ describe('commit backlog', () => {
     expect((await replayCapture(svc.url, a!)).status).toBe(200);
     // The first batch is sealed and waiting on the queue; the second may wait behind it.
     expect((await replayCapture(svc.url, b!)).status).toBe(200);
+    const asked = performance.now();
     const refused = await replayCapture(svc.url, a!);
+    // It waited for room first.
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(BACKLOG_WAIT_MS - 50);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(await refused.text()).toContain('retry later');
@@ -51,5 +56,26 @@ describe('commit backlog', () => {
     const check = await checkDeltaTable(dir, 'logs');
     // a, b and the a taken after the commit: the refused one never landed.
     expect(check.rows.length).toBe(2 * records(a!) + records(b!));
+  });
+
+  it('takes a request that waited for room once the commit ahead of it goes through', async () => {
+    svc = await startTestService({ flushIntervalMs: 3_600_000, flushRowsMax: 1 });
+    const name = 'main.agent_telemetry.codex_otel_logs';
+    const dir = await svc.createTable(name, 'logs');
+    const [a, b] = loadCaptures().filter((c) => c.id.startsWith('codex/json-basic/') && c.signal === 'logs');
+    const pipeline = svc.service.pipeline;
+    let release!: () => void;
+    const held = pipeline.lane.run(() => new Promise<void>((r) => (release = r)));
+    expect((await replayCapture(svc.url, a!)).status).toBe(200);
+    expect((await replayCapture(svc.url, b!)).status).toBe(200);
+    const waiting = replayCapture(svc.url, a!);
+    // Well inside the wait: the queue frees and the waiting request is taken.
+    setTimeout(() => release(), BACKLOG_WAIT_MS / 4);
+    expect((await waiting).status).toBe(200);
+    await held;
+    await pipeline.flushAll();
+    await pipeline.flushAll();
+    expect(await pipeline.pendingRows()).toBe(0);
+    expect((await checkDeltaTable(dir, 'logs')).rows.length).toBe(2 * records(a!) + records(b!));
   });
 });
