@@ -39,13 +39,13 @@ export type PipelineOptions = {
  * objects, is garbage at once instead of surviving, as hundreds of in-flight
  * requests' worth, into the old generation.
  */
-function encodeBatch(req: IngestRequest): { ndjson: Buffer | undefined; result: IngestResult } {
+function encodeBatch(req: IngestRequest): { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestResult } {
   const desc = SIGNALS[req.signal];
   // Each signal's decode/render pair is typed by its own request shape.
   const decoded = decodeRequest(req.signal, req.body, req.encoding);
   const out = (desc.render as (r: typeof decoded) => ReturnType<typeof desc.render>)(decoded);
   const message = out.rejected > 0 ? `${out.rejected} ${desc.records} rejected: ${out.rejectReasons.join('; ')}` : '';
-  return { ndjson: out.ndjson, result: { rows: out.rows, rejected: out.rejected, message } };
+  return { ndjson: out.ndjson, lineBytesMax: out.lineBytesMax, result: { rows: out.rows, rejected: out.rejected, message } };
 }
 
 export class Pipeline {
@@ -107,7 +107,7 @@ export class Pipeline {
       });
     }
     const batch = encodeBatch(req);
-    if (batch.ndjson) await (await this.writerFor(handle)).append(batch.ndjson, batch.result.rows);
+    if (batch.ndjson) await (await this.writerFor(handle)).append(batch.ndjson, batch.result.rows, batch.lineBytesMax);
     return batch.result;
   }
 

@@ -97,7 +97,7 @@ export class TableWriter {
    * counts the very bytes that are written). Resolves once they are durably
    * staged: only then may the request be acknowledged.
    */
-  async append(ndjson: Buffer, rows: number): Promise<void> {
+  async append(ndjson: Buffer, rows: number, lineBytesMax?: number): Promise<void> {
     const bytes = ndjson.length;
     if (this.backlogFull) {
       // Rows taken now would wait behind the commit in flight and a whole
@@ -122,7 +122,7 @@ export class TableWriter {
       });
     }
     try {
-      await this.wal.append(ndjson, rows);
+      await this.wal.append(ndjson, rows, lineBytesMax);
     } catch (e) {
       this.ctx.budget.release(bytes);
       const code = (e as NodeJS.ErrnoException).code ?? 'error';
@@ -187,7 +187,7 @@ export class TableWriter {
     const fileName = newDataFileName();
     const outPath = path.join(this.handle.dir, fileName);
     failpoint('before-parquet');
-    const written = await this.ctx.lane.run(() => writeParquet(this.ctx.db, this.handle.schema, seg.path, outPath));
+    const written = await this.ctx.lane.run(() => writeParquet(this.ctx.db, this.handle.schema, seg.path, outPath, seg.lineBytesMax));
     failpoint('after-parquet');
     const res = await appendFiles(this.handle.dir, {
       adds: [makeAdd(fileName, written.size, written.stats, Date.now())],

@@ -17,12 +17,13 @@ export const NDJSON_LINE_BYTES_MAX = 256 * 1024 * 1024;
 const NDJSON_LINE_BYTES_MIN = 1024 * 1024;
 
 /**
- * The line bound to give DuckDB for one file. DuckDB allocates read buffers
- * of twice this size up front, and under the ingest instance's memory limit
- * a fixed 256 MiB bound fails every load; no line can be longer than its file.
+ * The line bound to give DuckDB for one file, from its size or its longest
+ * line when known. DuckDB allocates read buffers of twice this size up front
+ * (under a memory limit a fixed 256 MiB bound fails every load), so a tight
+ * bound keeps each flush's memory small.
  */
-export function lineBytesBound(fileBytes: number): number {
-  return Math.min(NDJSON_LINE_BYTES_MAX, Math.max(NDJSON_LINE_BYTES_MIN, fileBytes + 1));
+export function lineBytesBound(bytes: number): number {
+  return Math.min(NDJSON_LINE_BYTES_MAX, Math.max(NDJSON_LINE_BYTES_MIN, bytes + 1));
 }
 
 export type WrittenFile = { size: number; numRecords: number; stats: string };
@@ -47,7 +48,13 @@ export function readNdjsonSql(schema: TableSchema, ndjsonPath: string, lineBytes
  * column types. The file is fsync'd but not yet part of the table: it only
  * becomes visible once a Delta commit adds it.
  */
-export async function writeParquet(db: Db, schema: TableSchema, ndjsonPath: string, outPath: string): Promise<WrittenFile> {
+export async function writeParquet(
+  db: Db,
+  schema: TableSchema,
+  ndjsonPath: string,
+  outPath: string,
+  lineBytesMax?: number,
+): Promise<WrittenFile> {
   // read_parquet expands glob characters too.
   noGlob(outPath, 'Parquet');
   // The stats come from the written file rather than from a table loaded
@@ -56,7 +63,7 @@ export async function writeParquet(db: Db, schema: TableSchema, ndjsonPath: stri
   const query = statsQuery(schema, `read_parquet(${sqlString(outPath)})`);
   try {
     const { size: ndjsonBytes } = await fsp.stat(ndjsonPath);
-    const source = readNdjsonSql(schema, ndjsonPath, lineBytesBound(ndjsonBytes));
+    const source = readNdjsonSql(schema, ndjsonPath, lineBytesBound(Math.min(ndjsonBytes, lineBytesMax ?? ndjsonBytes)));
     const measured = await withConnection(db, async (conn) => {
       // zstd level 1: a quarter less CPU than DuckDB's default level 3 for
       // about the same size on these rows; optimize rewrites at the default.

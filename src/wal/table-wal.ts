@@ -7,9 +7,10 @@ import path from 'node:path';
 import { fsyncDir } from '../delta/fsync.ts';
 import { listSegments, repairSegment, segmentName } from './segment.ts';
 
-export type SealedSegment = { seq: bigint; path: string; bytes: number; rows: number };
+/** `lineBytesMax`: the longest row's bytes, which bounds DuckDB's read buffers; the whole size for a segment recovered from disk. */
+export type SealedSegment = { seq: bigint; path: string; bytes: number; rows: number; lineBytesMax: number };
 
-type Pending = { data: Buffer; rows: number; resolve: () => void; reject: (e: unknown) => void };
+type Pending = { data: Buffer; rows: number; lineBytesMax: number; resolve: () => void; reject: (e: unknown) => void };
 
 async function writeFully(fh: promises.FileHandle, buf: Buffer, position: number): Promise<void> {
   let off = 0;
@@ -23,6 +24,7 @@ export class TableWal {
   private fh: promises.FileHandle | undefined;
   private activeBytes = 0;
   private activeRows = 0;
+  private activeLineBytesMax = 0;
   /** Set when a failed write could not be undone: the segment must be sealed as is. */
   private damaged = false;
   private queue: Pending[] = [];
@@ -52,7 +54,7 @@ export class TableWal {
         await fsp.rm(seg.path, { force: true });
         continue;
       }
-      wal.sealed.push({ seq: seg.seq, path: seg.path, bytes, rows });
+      wal.sealed.push({ seq: seg.seq, path: seg.path, bytes, rows, lineBytesMax: bytes });
       recoveredRows += rows;
       if (seg.seq >= wal.activeSeq) wal.activeSeq = seg.seq + 1n;
     }
@@ -74,12 +76,13 @@ export class TableWal {
 
   /**
    * Resolves once the rows are on stable storage; rejects if they are not.
-   * `data` is NDJSON text, or its UTF-8 bytes when the caller has them already.
+   * `data` is NDJSON text, or its UTF-8 bytes when the caller has them
+   * already; `lineBytesMax` is its longest line, when the caller knows it.
    */
-  append(data: string | Buffer, rows: number): Promise<void> {
+  append(data: string | Buffer, rows: number, lineBytesMax?: number): Promise<void> {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     return new Promise((resolve, reject) => {
-      this.queue.push({ data: bytes, rows, resolve, reject });
+      this.queue.push({ data: bytes, rows, lineBytesMax: lineBytesMax ?? bytes.length, resolve, reject });
       if (!this.pumpQueued) {
         this.pumpQueued = true;
         this.chain = this.chain.then(() => this.pump());
@@ -127,6 +130,7 @@ export class TableWal {
     this.activeBytes += buf.length;
     for (const p of group) {
       this.activeRows += p.rows;
+      this.activeLineBytesMax = Math.max(this.activeLineBytesMax, p.lineBytesMax);
       p.resolve();
     }
   }
@@ -158,11 +162,18 @@ export class TableWal {
     if (this.activeBytes === 0) {
       await fsp.rm(file, { force: true });
     } else {
-      this.sealed.push({ seq: this.activeSeq, path: file, bytes: this.activeBytes, rows: this.activeRows });
+      this.sealed.push({
+        seq: this.activeSeq,
+        path: file,
+        bytes: this.activeBytes,
+        rows: this.activeRows,
+        lineBytesMax: this.activeLineBytesMax,
+      });
     }
     this.activeSeq += 1n;
     this.activeBytes = 0;
     this.activeRows = 0;
+    this.activeLineBytesMax = 0;
     this.damaged = false;
   }
 }

@@ -32,6 +32,9 @@ function expectSame(signal: Signal, req: unknown, label = ''): FlattenResult {
   expect(got.ndjson?.toString('utf8') ?? '', label).toBe(rowsToNdjson(ref.rows));
   const { rows, rejected, rejectReasons } = got;
   expect({ rows, rejected, rejectReasons }, label).toEqual({ rows: ref.rows.length, rejected: ref.rejected, rejectReasons: ref.rejectReasons });
+  // The longest line, newline included, in UTF-8 bytes: it bounds DuckDB's read buffers.
+  const lines = rowsToNdjson(ref.rows).split('\n').slice(0, -1);
+  expect(got.lineBytesMax, label).toBe(Math.max(0, ...lines.map((l) => Buffer.byteLength(l) + 1)));
   // RenderResult promises no buffer at all for a request without rows.
   if (ref.rows.length === 0) expect(got.ndjson, label).toBeUndefined();
   return ref;

@@ -26,3 +26,19 @@ it('stores text and pre-encoded bytes alike, grouped or not, and counts their by
   expect(wal.activeRowCount).toBe(4);
   await wal.close();
 });
+
+it('remembers the longest line of each sealed segment, and the whole size for recovered ones', async () => {
+  const { wal } = await TableWal.open(dir, 0n);
+  await wal.append('{"a":1}\n{"a":22}\n', 2, 9);
+  await Promise.all([wal.append('{"a":333}\n', 1, 10), wal.append('{"a":4}\n', 1, 8)]);
+  await wal.seal();
+  // Without a known longest line, the data's own size stands in for it.
+  await wal.append('{"b":"xyz"}\n', 1);
+  await wal.seal();
+  expect(wal.sealed.map((s) => s.lineBytesMax)).toEqual([10, 12]);
+  await wal.close();
+  const { wal: reopened } = await TableWal.open(dir, 0n);
+  expect(reopened.sealed.map((s) => s.lineBytesMax)).toEqual(reopened.sealed.map((s) => s.bytes));
+  expect(reopened.sealed.map((s) => s.bytes)).toEqual([35, 12]);
+  await reopened.close();
+});

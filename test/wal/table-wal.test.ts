@@ -133,7 +133,7 @@ describe('TableWal appends', () => {
     await expect(wal.append(row(1), 1)).rejects.toBe(eio);
     await wal.append(row(2), 1);
     // The damaged segment holds the unacknowledged row on disk, but its recorded length stops before it.
-    expect(wal.sealed).toEqual([{ seq: 0n, path: path.join(dir, segmentName(0n)), bytes: row(0).length, rows: 1 }]);
+    expect(wal.sealed).toEqual([{ seq: 0n, path: path.join(dir, segmentName(0n)), bytes: row(0).length, rows: 1, lineBytesMax: row(0).length }]);
     expect(await fileLines(path.join(dir, segmentName(1n)))).toEqual([row(2).trimEnd()]);
     await wal.close();
   });
@@ -147,7 +147,7 @@ describe('TableWal seal', () => {
     await wal.append(row(0), 1);
     await wal.append(row(1), 1);
     await wal.seal();
-    expect(wal.sealed).toEqual([{ seq: 3n, path: path.join(dir, segmentName(3n)), bytes: row(0).length + row(1).length, rows: 2 }]);
+    expect(wal.sealed).toEqual([{ seq: 3n, path: path.join(dir, segmentName(3n)), bytes: row(0).length + row(1).length, rows: 2, lineBytesMax: Math.max(row(0).length, row(1).length) }]);
     expect(wal.activeRowCount).toBe(0);
     expect(wal.activeByteCount).toBe(0);
     await wal.seal();
@@ -209,7 +209,7 @@ describe('TableWal.open after a crash', () => {
     const valid = await crashedSegment(0n, 7, Buffer.from('{"i":7'));
     const { wal, recoveredRows } = await TableWal.open(dir, 0n);
     expect(recoveredRows).toBe(7);
-    expect(wal.sealed).toEqual([{ seq: 0n, path: path.join(dir, segmentName(0n)), bytes: valid, rows: 7 }]);
+    expect(wal.sealed).toEqual([{ seq: 0n, path: path.join(dir, segmentName(0n)), bytes: valid, rows: 7, lineBytesMax: valid }]);
     expect((await fsp.stat(path.join(dir, segmentName(0n)))).size).toBe(valid);
     await wal.append(row(100), 1);
     expect(await fileLines(path.join(dir, segmentName(1n)))).toEqual([row(100).trimEnd()]);

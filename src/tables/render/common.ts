@@ -16,6 +16,8 @@ export type RenderResult = {
   /** The rows as NDJSON, newline-terminated; undefined when there are none. */
   ndjson: Buffer | undefined;
   rows: number;
+  /** Bytes of the longest line. */
+  lineBytesMax: number;
   /** Records (data points, log records, spans) that could not be stored. */
   rejected: number;
   rejectReasons: string[];
@@ -23,7 +25,7 @@ export type RenderResult = {
 
 /** The sink's lines as a result. */
 export function sinkResult(out: ByteSink, rejected = 0, rejectReasons: string[] = []): RenderResult {
-  return { ndjson: out.lines > 0 ? out.take() : undefined, rows: out.lines, rejected, rejectReasons };
+  return { ndjson: out.lines > 0 ? out.take() : undefined, rows: out.lines, lineBytesMax: out.lineBytesMax, rejected, rejectReasons };
 }
 
 /** A map entry's value: the common string attribute without the general AnyValue dispatch. */

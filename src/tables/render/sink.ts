@@ -13,6 +13,9 @@ export class ByteSink {
   private pos = 0;
   /** Lines (rows) written so far. */
   lines = 0;
+  /** Bytes of the longest line so far, newline included. */
+  lineBytesMax = 0;
+  private lineStart = 0;
 
   constructor(initialBytes = INITIAL_BYTES) {
     this.buf = Buffer.allocUnsafe(initialBytes);
@@ -76,6 +79,8 @@ export class ByteSink {
     if (this.pos + 1 > this.buf.length) this.grow(1);
     this.buf[this.pos++] = 0x0a;
     this.lines += 1;
+    if (this.pos - this.lineStart > this.lineBytesMax) this.lineBytesMax = this.pos - this.lineStart;
+    this.lineStart = this.pos;
   }
 
   get capacity(): number {
@@ -85,6 +90,8 @@ export class ByteSink {
   reset(): void {
     this.pos = 0;
     this.lines = 0;
+    this.lineBytesMax = 0;
+    this.lineStart = 0;
   }
 
   /** A copy of what was written, sized to fit. */
