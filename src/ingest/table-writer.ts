@@ -187,7 +187,7 @@ export class TableWriter {
     const fileName = newDataFileName();
     const outPath = path.join(this.handle.dir, fileName);
     failpoint('before-parquet');
-    const written = await this.ctx.lane.run(() => writeParquet(this.ctx.db, this.handle.schema, seg.path, outPath, seg.lineBytesMax));
+    const written = await writeParquet(this.ctx.db, this.handle.schema, seg.path, outPath, seg.lineBytesMax, (job) => this.ctx.lane.run(job));
     failpoint('after-parquet');
     const res = await appendFiles(this.handle.dir, {
       adds: [makeAdd(fileName, written.size, written.stats, Date.now())],

@@ -35,6 +35,27 @@ export function encodeExportResponse(
   encoding: WireEncoding,
   partial?: { rejected: bigint; message: string },
 ): Uint8Array {
+  if (!partial) {
+    // Nearly every answer is this one; it is the same bytes each time.
+    const key = `${signal}/${encoding}`;
+    let bytes = fullSuccess.get(key);
+    if (bytes === undefined) {
+      bytes = encodeExportResponseNow(signal, encoding);
+      fullSuccess.set(key, bytes);
+    }
+    // A copy, so no caller can change what the next request gets.
+    return bytes.slice();
+  }
+  return encodeExportResponseNow(signal, encoding, partial);
+}
+
+const fullSuccess = new Map<string, Uint8Array>();
+
+function encodeExportResponseNow(
+  signal: Signal,
+  encoding: WireEncoding,
+  partial?: { rejected: bigint; message: string },
+): Uint8Array {
   const types = SIGNAL_TYPES[signal];
   // int64 on the wire: clamp the bigint to 64 bits before it becomes a decimal string.
   const partialSuccess = partial && {
