@@ -12,12 +12,26 @@ export type SealedSegment = { seq: bigint; path: string; bytes: number; rows: nu
 
 type Pending = { data: Buffer; rows: number; lineBytesMax: number; resolve: () => void; reject: (e: unknown) => void };
 
-async function writeFully(fh: promises.FileHandle, buf: Buffer, position: number): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off, position + off);
-    off += bytesWritten;
+/**
+ * Writes the buffers one after another at `position`, with as few system
+ * calls as the kernel allows. A group is written as the list it is: joining
+ * it first would allocate a batch-size buffer per group, and under large
+ * requests those allocations are what keeps the process's memory high.
+ */
+async function writeFully(fh: promises.FileHandle, bufs: Buffer[], position: number): Promise<number> {
+  let pending = bufs;
+  let written = 0;
+  while (pending.length > 0) {
+    const { bytesWritten } = await fh.writev(pending, position + written);
+    written += bytesWritten;
+    // Drop what went out; a short write leaves part of one buffer behind.
+    let left = bytesWritten;
+    let i = 0;
+    while (i < pending.length && left >= (pending[i] as Buffer).length) left -= (pending[i++] as Buffer).length;
+    pending = pending.slice(i);
+    if (left > 0) pending[0] = (pending[0] as Buffer).subarray(left);
   }
+  return written;
 }
 
 export class TableWal {
@@ -116,18 +130,19 @@ export class TableWal {
     const group = this.queue;
     this.queue = [];
     if (group.length === 0) return;
-    const buf = group.length === 1 ? group[0]!.data : Buffer.concat(group.map((p) => p.data));
+    const bufs = group.map((p) => p.data);
+    let written = 0;
     try {
       if (this.damaged) await this.sealActive();
       const fh = await this.activeHandle();
-      await writeFully(fh, buf, this.activeBytes);
+      written = await writeFully(fh, bufs, this.activeBytes);
       await fh.datasync();
     } catch (e) {
       await this.undoPartialWrite();
       for (const p of group) p.reject(e);
       return;
     }
-    this.activeBytes += buf.length;
+    this.activeBytes += written;
     for (const p of group) {
       this.activeRows += p.rows;
       this.activeLineBytesMax = Math.max(this.activeLineBytesMax, p.lineBytesMax);
