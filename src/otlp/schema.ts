@@ -44,6 +44,19 @@ function nullOneofDefaults(type: protobuf.Type): void {
   }
 }
 
+/**
+ * Decoding a oneof member calls this setter, which by default deletes every
+ * other member of the oneof whether or not it is there: on AnyValue that is
+ * six deletes per attribute value, a measurable share of decode time. Deleting
+ * only members actually present keeps the same outcome (the last member read
+ * wins) at a fraction of the cost. It must be in place before the types are built.
+ */
+protobuf.util.oneOfSetter = function oneOfSetter(fieldNames: string[]) {
+  return function (this: Record<string, unknown>, name: string | undefined): void {
+    for (const field of fieldNames) if (field !== name && Object.hasOwn(this, field)) delete this[field];
+  };
+};
+
 const root = loadRoot();
 
 if (!protobuf.util.Long) {

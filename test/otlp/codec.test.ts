@@ -23,6 +23,36 @@ function invalidProtobuf(signal: Signal, body: Uint8Array): OtlpError {
   throw new Error('expected an OtlpError');
 }
 
+describe('oneof members on the wire', () => {
+  // Hand-made protobuf: a length-delimited field, a varint field, a double field.
+  const len = (field: number, body: Uint8Array) => Buffer.concat([Buffer.from([(field << 3) | 2, body.length]), body]);
+  const varint = (field: number, v: number) => Buffer.from([field << 3, v]);
+  const double = (field: number, v: number) => {
+    const b = Buffer.alloc(9);
+    b[0] = (field << 3) | 1;
+    b.writeDoubleLE(v, 1);
+    return b;
+  };
+  // ExportLogsServiceRequest > ResourceLogs > ScopeLogs > LogRecord.attributes > KeyValue{key, value: AnyValue}.
+  const request = (anyValue: Buffer) =>
+    len(1, len(2, len(2, len(6, Buffer.concat([len(1, Buffer.from('k')), len(2, anyValue)])))));
+  const MEMBERS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'];
+
+  // Two members of one oneof in one message: the last one read wins, as the
+  // protobuf spec says, and the earlier one is gone from the decoded message.
+  it.each([
+    ['string then int', Buffer.concat([len(1, Buffer.from('first')), varint(3, 7)]), 'intValue'],
+    ['int then string', Buffer.concat([varint(3, 7), len(1, Buffer.from('second'))]), 'stringValue'],
+    ['bool then double then string', Buffer.concat([varint(2, 1), double(4, 0.5), len(1, Buffer.from('x'))]), 'stringValue'],
+    ['string then bool', Buffer.concat([len(1, Buffer.from('s')), varint(2, 1)]), 'boolValue'],
+  ])('%s: only %s is left', (_, anyValue, want) => {
+    const req = decodeRequest('logs', request(anyValue), 'protobuf');
+    const value = req.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.attributes[0]!.value!;
+    expect(MEMBERS.filter((m) => Object.hasOwn(value, m))).toEqual([want]);
+    expect(value.value).toBe(want);
+  });
+});
+
 describe('protobuf requests', () => {
   const full = {
     resourceMetrics: [{
