@@ -35,6 +35,9 @@ export class TableWriter {
   private flushing: Promise<void> | undefined;
   private nextFlush: Promise<void> | undefined;
   private failures = 0;
+  /** Rows and bytes of appends admitted but not yet staged. */
+  private admittedRows = 0;
+  private admittedBytes = 0;
   /** Requests waiting for the commit queue to take their rows (see append). */
   private readonly roomWaiters: (() => void)[] = [];
 
@@ -84,7 +87,8 @@ export class TableWriter {
   get backlogFull(): boolean {
     return (
       this.flushing !== undefined &&
-      (this.wal.activeRowCount >= this.ctx.flushRowsMax || this.wal.activeByteCount >= this.ctx.flushBytesMax)
+      (this.wal.activeRowCount + this.admittedRows >= this.ctx.flushRowsMax ||
+        this.wal.activeByteCount + this.admittedBytes >= this.ctx.flushBytesMax)
     );
   }
 
@@ -121,6 +125,10 @@ export class TableWriter {
         retryAfterSeconds: this.ctx.budget.retryAfterSeconds(),
       });
     }
+    // Counted until the staging write lands, so requests admitted together
+    // cannot overfill the batch that waits behind the running commit.
+    this.admittedBytes += bytes;
+    this.admittedRows += rows;
     try {
       await this.wal.append(ndjson, rows, lineBytesMax);
     } catch (e) {
@@ -130,6 +138,9 @@ export class TableWriter {
         retryAfterSeconds: 5,
         cause: e,
       });
+    } finally {
+      this.admittedBytes -= bytes;
+      this.admittedRows -= rows;
     }
     failpoint('after-stage');
     if (this.wal.activeRowCount >= this.ctx.flushRowsMax || this.wal.activeByteCount >= this.ctx.flushBytesMax) {
