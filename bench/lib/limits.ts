@@ -64,8 +64,9 @@ const best = (xs: Timed[]): Timed => xs.reduce((a, b) => (b.wallSeconds < a.wall
 /**
  * DuckDB's side for about `targetRows` rows of these bodies (one flush
  * interval's worth at the target rate): loading the staged NDJSON into a temp
- * table, COPY of that in-memory table to zstd Parquet, and the server's whole
- * writeParquet (load, copy, stats query, fsync). Best of `repeat`.
+ * table and COPY of that in-memory table to zstd Parquet (the two halves of
+ * the work, measured apart), and the server's whole writeParquet (COPY
+ * streamed from the NDJSON, stats read back from the file, fsync). Best of `repeat`.
  */
 export async function parquetRates(requests: BenchRequest[], targetRows: number, repeat = 2) {
   const signal = requests[0]!.signal;

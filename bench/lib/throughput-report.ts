@@ -65,7 +65,7 @@ export function throughputMarkdown(r: ThroughputResult): string {
     ['NDJSON bytes per row (staged)', ...col((x) => String(l(x).decode.ndjsonBytesPerRow))],
     ['DuckDB: load NDJSON into memory, rows/s', ...col((x) => rate(pq(x)?.loadNdjson))],
     ['DuckDB: COPY from memory to zstd Parquet, rows/s', ...col((x) => rate(pq(x)?.copyToParquet))],
-    ['writeParquet (load + copy + stats + fsync), rows/s', ...col((x) => (pq(x) ? `${n(pq(x)!.writeParquet.rowsPerSecond)} (${pq(x)!.writeParquet.cpuSecondsPerMillionRows} CPU s per million rows)` : '-'))],
+    ['writeParquet (COPY streamed from NDJSON + stats read back + fsync), rows/s', ...col((x) => (pq(x) ? `${n(pq(x)!.writeParquet.rowsPerSecond)} (${pq(x)!.writeParquet.cpuSecondsPerMillionRows} CPU s per million rows)` : '-'))],
     ['  test size', ...col((x) => (pq(x) ? `${n(pq(x)!.rows)} rows, ${pq(x)!.ndjsonMiB} MiB NDJSON` : '-'))],
     ['CPU-only ceiling on all cores, rows/s', ...col((x) => n(l(x).cpuCeilingRowsPerSecond))],
     ['other processes meanwhile (cores, all limits)', ...col(() => String(r.otherCoresDuringLimits))],
