@@ -8,7 +8,7 @@ import type { AnyValue, InstrumentationScope, KeyValue, Resource } from '../../o
 import { attributesMap, renderAnyValue } from '../anyvalue.ts';
 import { jsonString } from '../json-text.ts';
 import { valueToJson } from '../ndjson.ts';
-import { resourceStruct, scopeStruct } from '../walk.ts';
+import { listOf, resourceStruct, scopeStruct } from '../walk.ts';
 import type { ByteSink } from './sink.ts';
 
 /** What rendering one export request produced. */
@@ -87,4 +87,32 @@ export function scopeTail(
       `,"instrumentation_scope":${valueToJson(scopeStruct(scope))}` +
       `,"${scopeUrlColumn}":${jsonString(scopeSchemaUrl ?? '')}}`,
   );
+}
+
+type ResourceLevel = { resource?: Resource | null; schemaUrl?: string | null };
+type ScopeLevel = { scope?: InstrumentationScope | null; schemaUrl?: string | null };
+
+/** Visits every scope of a request with the row tail its records share (see scopeTail). */
+export function eachScope<R extends ResourceLevel, S extends ScopeLevel>(
+  resources: readonly R[] | null | undefined,
+  scopesOf: (r: R) => readonly S[] | null | undefined,
+  scopeUrlColumn: string,
+  visit: (scope: S, scopeEnd: Buffer) => void,
+): void {
+  for (const r of listOf(resources)) {
+    for (const s of listOf(scopesOf(r))) visit(s, scopeTail(r.resource, r.schemaUrl, s.scope, s.schemaUrl, scopeUrlColumn));
+  }
+}
+
+/** A JSON array of numbers, each already spelled by `text`. */
+export function numberList<T>(out: ByteSink, xs: readonly T[] | null | undefined, text: (x: T) => string): void {
+  if (!xs || xs.length === 0) {
+    out.ascii('[]');
+    return;
+  }
+  for (let i = 0; i < xs.length; i++) {
+    out.ascii(i === 0 ? '[' : ',');
+    out.ascii(text(xs[i] as T));
+  }
+  out.ascii(']');
 }

@@ -6,7 +6,7 @@ import { enumName, SEVERITY_NUMBER } from '../enums.ts';
 import { hexId } from '../ids.ts';
 import { jsonInt64 } from '../json-text.ts';
 import { listOf } from '../walk.ts';
-import { attributes, scopeTail, sinkResult, type RenderResult } from './common.ts';
+import { attributes, eachScope, sinkResult, type RenderResult } from './common.ts';
 import { scratchSink, type ByteSink } from './sink.ts';
 
 function logRecord(out: ByteSink, r: LogRecord, scopeEnd: Buffer): void {
@@ -39,11 +39,8 @@ function logRecord(out: ByteSink, r: LogRecord, scopeEnd: Buffer): void {
 /** One line per log record; every record can be stored, so nothing is rejected. */
 export function renderLogs(req: ExportLogsServiceRequest): RenderResult {
   const out = scratchSink();
-  for (const rl of listOf(req.resourceLogs)) {
-    for (const sl of listOf(rl.scopeLogs)) {
-      const scopeEnd = scopeTail(rl.resource, rl.schemaUrl, sl.scope, sl.schemaUrl, 'log_schema_url');
-      for (const r of listOf(sl.logRecords)) logRecord(out, r, scopeEnd);
-    }
-  }
+  eachScope(req.resourceLogs, (rl) => rl.scopeLogs, 'log_schema_url', (sl, scopeEnd) => {
+    for (const r of listOf(sl.logRecords)) logRecord(out, r, scopeEnd);
+  });
   return sinkResult(out);
 }

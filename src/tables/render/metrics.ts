@@ -2,7 +2,7 @@
 // point, the same bytes as flattenMetrics + rowsToNdjson. The common point
 // shapes (gauge, sum and histogram without exemplars) are written field by
 // field; the rest go through the row builders.
-import type { ExportMetricsServiceRequest, HistogramDataPoint, Int64, Metric, NumberDataPoint } from '../../otlp/types.ts';
+import type { ExportMetricsServiceRequest, HistogramDataPoint, Metric, NumberDataPoint } from '../../otlp/types.ts';
 import { attributesMap } from '../anyvalue.ts';
 import { AGGREGATION_TEMPORALITY, enumName } from '../enums.ts';
 import { COLUMN, dataMemberOf, noDataReason, reject, type DataMember } from '../flatten-metrics.ts';
@@ -17,7 +17,7 @@ import {
 } from '../metric-points.ts';
 import { valueToJson } from '../ndjson.ts';
 import { listOf } from '../walk.ts';
-import { attributes, scopeTail, sinkResult, type RenderResult } from './common.ts';
+import { attributes, eachScope, numberList, sinkResult, type RenderResult } from './common.ts';
 import { scratchSink, type ByteSink } from './sink.ts';
 
 const STRUCT_COLUMNS = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'] as const;
@@ -46,30 +46,6 @@ function hasExemplars(p: { exemplars?: readonly unknown[] | null }): boolean {
   return p.exemplars != null && p.exemplars.length > 0;
 }
 
-function longs(out: ByteSink, xs: readonly Int64[] | null | undefined): void {
-  if (!xs || xs.length === 0) {
-    out.ascii('[]');
-    return;
-  }
-  for (let i = 0; i < xs.length; i++) {
-    out.ascii(i === 0 ? '[' : ',');
-    out.ascii(jsonInt64(xs[i]));
-  }
-  out.ascii(']');
-}
-
-function doubles(out: ByteSink, xs: readonly number[] | null | undefined): void {
-  if (!xs || xs.length === 0) {
-    out.ascii('[]');
-    return;
-  }
-  for (let i = 0; i < xs.length; i++) {
-    out.ascii(i === 0 ? '[' : ',');
-    out.ascii(jsonDouble(xs[i] as number));
-  }
-  out.ascii(']');
-}
-
 /** gauge and sum share their first six fields; `extra` closes the sum's two. */
 function numberPoint(out: ByteSink, p: NumberDataPoint, extra: string): void {
   out.ascii('{"start_time_unix_nano":');
@@ -95,9 +71,9 @@ function histogramPointJson(out: ByteSink, p: HistogramDataPoint, temporality: s
   out.ascii(',"sum":');
   out.ascii(jsonDoubleOrNull(p.sum));
   out.ascii(',"bucket_counts":');
-  longs(out, p.bucketCounts);
+  numberList(out, p.bucketCounts, jsonInt64);
   out.ascii(',"explicit_bounds":');
-  doubles(out, p.explicitBounds);
+  numberList(out, p.explicitBounds, jsonDouble);
   out.ascii(',"exemplars":[],"attributes":');
   attributes(out, p.attributes);
   out.ascii(',"flags":');
@@ -156,18 +132,12 @@ function renderPoints(out: ByteSink, m: Metric, member: DataMember, frame: Frame
 export function renderMetrics(req: ExportMetricsServiceRequest): RenderResult {
   const rejected = { rejected: 0, rejectReasons: [] as string[] };
   const out = scratchSink();
-  for (const rm of listOf(req.resourceMetrics)) {
-    for (const sm of listOf(rm.scopeMetrics)) {
-      const scopeEnd = scopeTail(rm.resource, rm.schemaUrl, sm.scope, sm.schemaUrl, 'metric_schema_url');
-      for (const m of listOf(sm.metrics)) {
-        const member = dataMemberOf(m);
-        if (member === undefined) {
-          reject(rejected, noDataReason(m));
-          continue;
-        }
-        renderPoints(out, m, member, metricFrame(m, COLUMN[member], scopeEnd));
-      }
+  eachScope(req.resourceMetrics, (rm) => rm.scopeMetrics, 'metric_schema_url', (sm, scopeEnd) => {
+    for (const m of listOf(sm.metrics)) {
+      const member = dataMemberOf(m);
+      if (member === undefined) reject(rejected, noDataReason(m));
+      else renderPoints(out, m, member, metricFrame(m, COLUMN[member], scopeEnd));
     }
-  }
+  });
   return sinkResult(out, rejected.rejected, rejected.rejectReasons);
 }

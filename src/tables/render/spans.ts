@@ -8,7 +8,7 @@ import { hexId } from '../ids.ts';
 import { jsonInt64 } from '../json-text.ts';
 import { valueToJson } from '../ndjson.ts';
 import { listOf } from '../walk.ts';
-import { attributes, scopeTail, sinkResult, type RenderResult } from './common.ts';
+import { attributes, eachScope, sinkResult, type RenderResult } from './common.ts';
 import { scratchSink, type ByteSink } from './sink.ts';
 
 function span(out: ByteSink, s: Span, scopeEnd: Buffer): void {
@@ -55,11 +55,8 @@ function span(out: ByteSink, s: Span, scopeEnd: Buffer): void {
 /** One line per span; every span can be stored, so nothing is rejected. */
 export function renderSpans(req: ExportTraceServiceRequest): RenderResult {
   const out = scratchSink();
-  for (const rs of listOf(req.resourceSpans)) {
-    for (const ss of listOf(rs.scopeSpans)) {
-      const scopeEnd = scopeTail(rs.resource, rs.schemaUrl, ss.scope, ss.schemaUrl, 'span_schema_url');
-      for (const s of listOf(ss.spans)) span(out, s, scopeEnd);
-    }
-  }
+  eachScope(req.resourceSpans, (rs) => rs.scopeSpans, 'span_schema_url', (ss, scopeEnd) => {
+    for (const s of listOf(ss.spans)) span(out, s, scopeEnd);
+  });
   return sinkResult(out);
 }
