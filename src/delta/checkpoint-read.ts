@@ -5,20 +5,13 @@ import { openDuckDb, withConnection, type Db } from '../duckdb/db.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import { quoteIdent } from '../tables/schema.ts';
 import type { AddAction, MetaDataAction, ProtocolAction, RemoveAction } from './actions.ts';
+import type { Snapshot } from './snapshot.ts';
 import { checkpointFileName } from './checkpoint-schema.ts';
 import { logDir } from './commit.ts';
 import { parseJson, type JsonObject, type JsonValue } from './json.ts';
 
-export type CheckpointState = {
-  version: number;
-  protocol: ProtocolAction;
-  metaData: MetaDataAction;
-  files: Map<string, AddAction>;
-  tombstones: Map<string, RemoveAction>;
-  txns: Map<string, bigint | number>;
-  /** Actions (rows) the file held. */
-  rows: number;
-};
+/** The table state a checkpoint holds, and how many actions (rows) the file had. */
+export type CheckpointState = Snapshot & { rows: number };
 
 const ACTIONS = ['add', 'remove', 'txn', 'metaData', 'protocol'] as const;
 type ActionColumn = (typeof ACTIONS)[number];

@@ -1,6 +1,6 @@
 // AnyValue rendering: the strings attribute maps and log bodies hold for every OTLP value kind.
-import { toInt64 } from '../otlp/int64.ts';
-import type { AnyValue, Bytes, Int64, KeyValue } from '../otlp/types.ts';
+import { int64Exact } from '../otlp/int64.ts';
+import type { AnyValue, Bytes, KeyValue } from '../otlp/types.ts';
 import { oneofMember } from './oneof.ts';
 import type { MapValue } from './row.ts';
 
@@ -17,28 +17,8 @@ const MEMBERS: readonly Member[] = [
   'bytesValue',
 ];
 
-const TWO_32 = 4294967296;
-/** |high word| below this keeps high * 2^32 + low within ±2^53, where doubles are exact. */
-const EXACT_HIGH = 0x200000;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
 function memberOf(v: AnyValue): Member | undefined {
   return oneofMember(v, 'value', MEMBERS);
-}
-
-/** An int64 as a number when that is exact (the common case, with no bigint work), else a bigint. */
-function exactInt(v: Int64): number | bigint {
-  if (typeof v === 'number') {
-    if (Number.isSafeInteger(v)) return v;
-  } else if (typeof v === 'object') {
-    const high = v.high;
-    if (high >= -EXACT_HIGH && high < EXACT_HIGH) {
-      const n = high * TWO_32 + (v.low >>> 0);
-      if (Number.isSafeInteger(n)) return n;
-    }
-  }
-  const b = toInt64(v);
-  return b >= -MAX_SAFE && b <= MAX_SAFE ? Number(b) : b;
 }
 
 /** Shortest round-trip text; -0 keeps its sign so that it round-trips too. */
@@ -64,7 +44,7 @@ function jsonOf(v: AnyValue | null | undefined): string {
       return v.boolValue == null ? 'null' : v.boolValue ? 'true' : 'false';
     case 'intValue': {
       if (v.intValue == null) return 'null';
-      const n = exactInt(v.intValue);
+      const n = int64Exact(v.intValue);
       return typeof n === 'number' ? String(n) : `"${n}"`;
     }
     case 'doubleValue': {
@@ -113,7 +93,7 @@ export function renderAnyValue(v: AnyValue | null | undefined): string | null {
     case 'boolValue':
       return v.boolValue == null ? null : v.boolValue ? 'true' : 'false';
     case 'intValue':
-      return v.intValue == null ? null : String(exactInt(v.intValue));
+      return v.intValue == null ? null : String(int64Exact(v.intValue));
     case 'doubleValue':
       return v.doubleValue == null ? null : doubleText(v.doubleValue);
     case 'bytesValue':

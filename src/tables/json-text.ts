@@ -3,7 +3,7 @@
 // exact. Rows (ndjson.ts) and the direct renderers (render/) share them, so
 // both produce the same bytes.
 import type { Int64 } from '../otlp/types.ts';
-import { toInt64 } from '../otlp/int64.ts';
+import { int64Exact, longFitsDouble, toInt64 } from '../otlp/int64.ts';
 
 // Above this length a native scan beats the JS loop below.
 const SHORT_STRING_MAX = 256;
@@ -33,11 +33,6 @@ export function jsonString(s: string): string {
   return escapedString(s);
 }
 
-/** A nullable string column. */
-export function jsonStringOrNull(s: string | null): string {
-  return s === null ? 'null' : jsonString(s);
-}
-
 /** A DOUBLE: shortest round-trip text, -0 as -0.0, NaN and ±Infinity as the strings DuckDB casts. */
 export function jsonDouble(x: number): string {
   if (Number.isFinite(x)) {
@@ -53,10 +48,6 @@ export function jsonDoubleOrNull(x: number | null | undefined): string {
   return x == null ? 'null' : jsonDouble(x);
 }
 
-const TWO_32 = 4294967296;
-/** A high word in [-2^21, 2^21) keeps high * 2^32 + low within ±2^53, where doubles are exact. */
-const EXACT_HIGH = 0x200000;
-
 // Points of one export usually share their timestamps, so the last two
 // wide values (start and end time) are remembered with their text.
 let lastLow0 = 0;
@@ -71,10 +62,9 @@ let lastText1 = '0';
  * toInt64(v).toString(), without bigint work for the common cases.
  */
 export function jsonInt64(v: Int64 | null | undefined): string {
-  if (typeof v === 'object' && v !== null) {
+  if (typeof v === 'object' && v !== null && !longFitsDouble(v)) {
     const high = v.high | 0;
     const low = v.low | 0;
-    if (high >= -EXACT_HIGH && high < EXACT_HIGH) return String(high * TWO_32 + (low >>> 0));
     if (low === lastLow0 && high === lastHigh0) return lastText0;
     if (low === lastLow1 && high === lastHigh1) return lastText1;
     const text = toInt64(v).toString();
@@ -86,5 +76,5 @@ export function jsonInt64(v: Int64 | null | undefined): string {
     lastText0 = text;
     return text;
   }
-  return toInt64(v).toString();
+  return String(int64Exact(v));
 }

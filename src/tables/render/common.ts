@@ -75,7 +75,7 @@ export function attributes(out: ByteSink, kvs: readonly KeyValue[] | null | unde
  * The columns every row of one scope ends with (resource, scope and their
  * schema URLs), closing the row's JSON object, as bytes to copy per row.
  */
-export function scopeTail(
+function scopeTail(
   resource: Resource | null | undefined,
   resourceSchemaUrl: string | null | undefined,
   scope: InstrumentationScope | null | undefined,
