@@ -5,7 +5,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createDeltaTable } from '../src/delta/table.ts';
 import { tableDir } from '../src/ingest/registry.ts';
@@ -19,6 +18,7 @@ import { startServer } from './lib/server-child.ts';
 import { idleCheck, procStats, systemCpu, systemDelta, threadCpu, threadCpuDelta, type ProcStats, type SystemCpu } from './lib/system.ts';
 import { writeResults, toMarkdown } from './lib/ack-report.ts';
 import { mib, round, summarize, type Summary } from './lib/stats.ts';
+import { runIfScript } from './lib/script.ts';
 
 export const TARGET_P99_MS = 50;
 
@@ -266,12 +266,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (e: unknown) => {
-      process.stderr.write(`ack-latency: ${(e as Error)?.stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfScript(import.meta.url, 'ack-latency', main);

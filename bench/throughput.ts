@@ -1,7 +1,6 @@
 // Throughput benchmark: the real server under agent-like and Collector-like load, then the in-process limits.
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { agentRequests, captureTables, type BenchRequest } from './lib/captures.ts';
 import { COLLECTOR_LOGS_TABLE, COLLECTOR_METRICS_TABLE, collectorRequests } from './lib/collector-batches.ts';
@@ -10,6 +9,7 @@ import { runScenario, type ScenarioResult } from './lib/scenario.ts';
 import { round } from './lib/stats.ts';
 import { systemCpu, systemDelta } from './lib/system.ts';
 import { throughputMarkdown, writeThroughput } from './lib/throughput-report.ts';
+import { runIfScript } from './lib/script.ts';
 
 export const SCENARIOS = ['agent', 'agent-paced', 'collector-metrics', 'collector-logs'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -227,12 +227,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (e: unknown) => {
-      process.stderr.write(`throughput: ${(e as Error)?.stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfScript(import.meta.url, 'throughput', main);

@@ -12,24 +12,12 @@ import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
 import { parseTableName } from '../../src/tables/names.ts';
 import { schemaFor } from '../../src/tables/schema.ts';
 import type { Row } from '../support/delta-check.ts';
+import { prng, type Rnd } from '../support/prng.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = path.join(REPO, 'bin', 'otlp2delta');
 
-/** mulberry32: small and seedable, so a failing run can be replayed from its seed. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, between: (lo: number, hi: number) => lo + int(hi - lo + 1), pick: <T>(xs: readonly T[]): T => xs[int(xs.length)]! };
-}
-export type Rnd = ReturnType<typeof prng>;
+export { prng, type Rnd };
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

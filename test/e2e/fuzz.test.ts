@@ -1,4 +1,5 @@
 // Hostile-input fuzzing of every export route of the real service: random, truncated, mutated and adversarial bodies.
+import { prng } from '../support/prng.ts';
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,19 +25,6 @@ const TABLES: Record<Signal, { name: string; kind: 'metrics' | 'logs' | 'spans' 
 };
 const ROUTES = SIGNALS.flatMap((s) => [`/api/2.0/otel/v1/${s}`, `/v1/${s}`].map((path) => ({ signal: s, path })));
 
-/** mulberry32: tiny, fast and good enough to spread inputs; the point is reproducibility. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)]! };
-}
 // Each test reseeds from SEED and its own number, so one test reproduces on its own (-t).
 let rnd = prng(SEED);
 

@@ -22,14 +22,14 @@ import {
   hrNanos,
   onlyRow,
   recordExports,
+  RESOURCE_SCHEMA,
+  SCOPE_SCHEMA,
   stopAndReadRows,
   strMap,
   type Row,
 } from './sdk-support.ts';
 
 const TABLE = 'main.tel.x_otel_logs';
-const RESOURCE_SCHEMA = 'https://opentelemetry.io/schemas/1.24.0';
-const SCOPE_SCHEMA = 'https://opentelemetry.io/schemas/1.26.0';
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const SPAN_ID = 'b7ad6b7169203331';
 /** A time whose nanoseconds only survive if nothing on the way goes through a double. */

@@ -25,6 +25,8 @@ import {
   GZIP,
   hrNanos,
   recordExports,
+  RESOURCE_SCHEMA,
+  SCOPE_SCHEMA,
   stopAndReadRows,
   strMap,
   struct,
@@ -32,8 +34,6 @@ import {
 } from './sdk-support.ts';
 
 const TABLE = 'main.tel.x_otel_metrics';
-const RESOURCE_SCHEMA = 'https://opentelemetry.io/schemas/1.24.0';
-const SCOPE_SCHEMA = 'https://opentelemetry.io/schemas/1.26.0';
 const resource = resourceFromAttributes(
   { 'service.name': 'coding-agent', 'service.version': '1.0.7', 'host.cpu.count': 8 },
   { schemaUrl: RESOURCE_SCHEMA },

@@ -6,6 +6,10 @@ import type { TableKind } from '../../src/tables/schema.ts';
 import { checkDeltaTable, type Row } from '../support/delta-check.ts';
 import type { TestService } from '../support/service.ts';
 
+/** Schema URLs the SDK tests set on resources and scopes, to check both columns carry them. */
+export const RESOURCE_SCHEMA = 'https://opentelemetry.io/schemas/1.24.0';
+export const SCOPE_SCHEMA = 'https://opentelemetry.io/schemas/1.26.0';
+
 export type { Row } from '../support/delta-check.ts';
 
 /** Request headers exactly as coding agents are configured to send them. */

@@ -21,14 +21,14 @@ import {
   hrNanos,
   onlyRow,
   recordExports,
+  RESOURCE_SCHEMA,
+  SCOPE_SCHEMA,
   stopAndReadRows,
   strMap,
   type Row,
 } from './sdk-support.ts';
 
 const TABLE = 'main.tel.x_otel_spans';
-const RESOURCE_SCHEMA = 'https://opentelemetry.io/schemas/1.24.0';
-const SCOPE_SCHEMA = 'https://opentelemetry.io/schemas/1.26.0';
 const LINKED_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const LINKED_SPAN = '00f067aa0ba902b7';
 /** Explicit times with nanosecond digits that a double on the way would round away. */

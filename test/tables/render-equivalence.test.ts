@@ -4,6 +4,7 @@
 // edge cases and seeded random requests, each given as plain objects and as
 // protobufjs messages decoded from protobuf and OTLP/JSON bodies (own
 // properties, Long objects and prototype defaults behave differently there).
+import { prng } from '../support/prng.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -264,23 +265,12 @@ const CASES: [string, Signal, Obj][] = [
 
 // ---- seeded random requests ----------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const CHARS = ['a', 'Z', '0', ' ', '"', '\\', '\n', '\u0001', '\u007f', 'é', '中', '😀', '\ud800', '\udc00', '\u2028', '/'];
 // Keys from a small pool, so attribute lists often repeat one.
 const KEYS = ['a', 'b', 'c', 'é', 'k"q', ''];
 
 function generator(seed: number): (signal: Signal) => Obj {
-  const next = mulberry32(seed);
-  const n = (k: number): number => Math.floor(next() * k);
-  const pick = <T>(xs: readonly T[]): T => xs[n(xs.length)] as T;
+  const { next, int: n, pick } = prng(seed);
   const maybe = (p = 0.5): boolean => next() < p;
   const times = <T>(k: number, f: () => T): T[] => Array.from({ length: n(k) }, () => f());
   const i64 = (): Int64 => long(maybe(0.3) ? pick(WIDE) : BigInt.asIntN(64, (BigInt(n(2 ** 32)) << 32n) | BigInt(n(2 ** 32))));
