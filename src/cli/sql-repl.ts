@@ -8,6 +8,7 @@ import readline from 'node:readline';
 import type { QueryEngine } from '../query/engine.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from '../query/format.ts';
 import { splitStatements, SqlTextError } from '../query/sql-text.ts';
+import { truncationNote } from './sql.ts';
 
 export type ReplOptions = {
   input: NodeJS.ReadableStream;
@@ -81,7 +82,10 @@ function session(engine: QueryEngine, print: (s: string) => void, remember: (ent
       for (const statement of complete()) {
         remember(`${statement};`);
         try {
-          print(formatResult(await engine.execute(statement), format));
+          const result = await engine.execute(statement);
+          print(formatResult(result, format));
+          const cut = truncationNote(result);
+          if (cut) print(cut);
         } catch (e) {
           print(`Error: ${(e as Error).message}`);
         }

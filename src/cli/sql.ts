@@ -1,11 +1,13 @@
 // `otlp2delta sql`: read-only SQL over the warehouse's tables and views, from
 // an argument, a file, standard input or an interactive prompt.
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_WAREHOUSE } from '../config/limits.ts';
+import { SQL_RESULT_BYTES_MAX, SQL_RESULT_ROWS_MAX, SQL_TIMEOUT_MS } from '../config/limits.ts';
+import type { QueryResult } from '../duckdb/db.ts';
 import { QueryEngine, QueryError } from '../query/engine.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from '../query/format.ts';
 import { splitStatements } from '../query/sql-text.ts';
 import { runRepl } from './sql-repl.ts';
+import { warehouseFromArgs } from './table-arg.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 
 export const SQL_HELP = `usage: otlp2delta sql "<statement>" [--warehouse DIR] [--format table|csv|json|ndjson]
@@ -19,6 +21,7 @@ daily_active_users, active_time, lines_of_code, commits_and_prs,
 tool_decisions, api_requests, agent_events, agent_activity and
 metric_increments (see docs/usage-views.md). Statements are separated by ';'.
 Only reads run: SELECT, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN.
+A result is cut at ${SQL_RESULT_ROWS_MAX} rows or ${SQL_RESULT_BYTES_MAX} bytes (a note on standard error says so).
 
 Without a statement or -f, statements are read from standard input, with an
 interactive prompt (history in ~/.otlp2delta_history) when it is a terminal.
@@ -27,16 +30,32 @@ options:
   -f, --file FILE    run the statements in FILE ('-' for standard input)
   --format F         table (default), csv, json (an array) or ndjson
   --warehouse DIR    folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse)
+  --timeout-ms N     cancel a statement that runs longer than N ms (default ${SQL_TIMEOUT_MS})
   -h, --help         show this help`;
 
+/** The note shown when a result was cut at the limits. */
+export function truncationNote(result: QueryResult): string | undefined {
+  if (!result.truncated) return undefined;
+  return `(result cut at ${result.rows.length} rows: results hold at most ${SQL_RESULT_ROWS_MAX} rows and ${SQL_RESULT_BYTES_MAX} bytes; add a LIMIT or aggregate)`;
+}
+
 /** Runs each statement in turn, printing its result; stops at the first failure. */
-export async function runScript(engine: QueryEngine, text: string, format: OutputFormat, out: (s: string) => void): Promise<void> {
+export async function runScript(
+  engine: QueryEngine,
+  text: string,
+  format: OutputFormat,
+  out: (s: string) => void,
+  note: (s: string) => void = () => undefined,
+): Promise<void> {
   const { statements, rest } = splitStatements(text);
   const all = rest === '' ? statements : [...statements, rest];
   if (all.length === 0) throw new UsageError('no statement to run', SQL_HELP);
   for (const [i, statement] of all.entries()) {
     if (i > 0 && format === 'table') out('');
-    out(formatResult(await engine.execute(statement), format));
+    const result = await engine.execute(statement);
+    out(formatResult(result, format));
+    const cut = truncationNote(result);
+    if (cut) note(cut);
   }
 }
 
@@ -49,7 +68,7 @@ async function readStdin(): Promise<string> {
 export async function runSql(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { file: { type: 'string', short: 'f' }, format: { type: 'string' }, warehouse: { type: 'string' } },
+    { file: { type: 'string', short: 'f' }, format: { type: 'string' }, warehouse: { type: 'string' }, 'timeout-ms': { type: 'string' } },
     SQL_HELP,
   );
   if (values.help) {
@@ -60,7 +79,12 @@ export async function runSql(argv: string[]): Promise<number> {
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`, SQL_HELP);
   if (positionals.length > 1) throw new UsageError('give the statements as one argument (quote them)', SQL_HELP);
   if (positionals.length === 1 && values.file !== undefined) throw new UsageError('give a statement or -f FILE, not both', SQL_HELP);
-  const engine = await QueryEngine.open({ warehouse: values.warehouse ?? process.env.OTLP2DELTA_WAREHOUSE ?? DEFAULT_WAREHOUSE });
+  const timeoutRaw = values['timeout-ms'];
+  const timeoutMs = timeoutRaw === undefined ? SQL_TIMEOUT_MS : Number(timeoutRaw);
+  if (!/^\d+$/.test(timeoutRaw ?? '1') || !Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
+    throw new UsageError(`--timeout-ms must be a positive integer, got ${JSON.stringify(timeoutRaw)}`, SQL_HELP);
+  }
+  const engine = await QueryEngine.open({ warehouse: warehouseFromArgs(values.warehouse), timeoutMs });
   const out = (s: string) => process.stdout.write(`${s}\n`);
   try {
     if (positionals.length === 0 && values.file === undefined && process.stdin.isTTY) {
@@ -68,7 +92,7 @@ export async function runSql(argv: string[]): Promise<number> {
     }
     const text =
       positionals[0] ?? (values.file === undefined || values.file === '-' ? await readStdin() : await readFile(values.file, 'utf8'));
-    await runScript(engine, text, format, out);
+    await runScript(engine, text, format, out, (s) => process.stderr.write(`${s}\n`));
     return 0;
   } catch (e) {
     if (e instanceof QueryError) {

@@ -1,13 +1,18 @@
 // Owns the process's DuckDB instance and the connections opened on it; the
 // only module that imports @duckdb/node-api.
-import { DuckDBInstance, StatementType, type DuckDBConnection, type Json } from '@duckdb/node-api';
+import { DuckDBInstance, JsonDuckDBValueConverter, StatementType, type DuckDBConnection, type Json } from '@duckdb/node-api';
 
 export type DuckDbOptions = {
   /** Worker threads for one query; DuckDB defaults to the core count. */
   threads?: number;
   /** A DuckDB size string such as '2GB'; beyond it DuckDB spills to tempDirectory. */
   memoryLimit?: string;
-  /** Where spilled blocks go; DuckDB's default is '.tmp' under the working directory. */
+  /**
+   * Where spilled blocks go; DuckDB's default is '.tmp' under the working
+   * directory. '' turns spilling off: DuckDB lets statements read its temp
+   * directory even when file access is confined, so a confined instance must
+   * have none.
+   */
   tempDirectory?: string;
   /**
    * Freed memory DuckDB's allocator may keep before handing it back to the
@@ -25,8 +30,14 @@ export type DuckDbOptions = {
 
 export type { Json } from '@duckdb/node-api';
 
-/** A result with its column names and DuckDB type names; values as JSON (BIGINT, DECIMAL as strings). */
-export type QueryResult = { columns: { name: string; type: string }[]; rows: Json[][] };
+/**
+ * A result with its column names and DuckDB type names; values as JSON (BIGINT,
+ * DECIMAL as strings). `truncated` says rows were left out to keep within the limits.
+ */
+export type QueryResult = { columns: { name: string; type: string }[]; rows: Json[][]; truncated: boolean };
+
+/** Bounds on what `query` keeps: rows, and bytes of the rows as JSON text. */
+export type ResultLimits = { rowsMax: number; bytesMax: number };
 
 /** One connection. Temp tables and settings live here, so one job keeps one connection. */
 export type Connection = {
@@ -41,8 +52,14 @@ export type Connection = {
    * never blocks the loop for its whole size.
    */
   stream(sql: string): AsyncIterable<unknown[][]>;
-  /** Column names, types and JSON-safe values, for showing results to people or over HTTP. */
-  query(sql: string): Promise<QueryResult>;
+  /**
+   * Column names, types and JSON-safe values, for showing results to people or
+   * over HTTP. The result is streamed and cut at the limits: no more chunks are
+   * fetched once one row past them is seen, and only the kept rows are converted.
+   */
+  query(sql: string, limits: ResultLimits): Promise<QueryResult>;
+  /** Cancels what runs on this connection; the statement fails with an interrupt error. */
+  interrupt(): void;
   /** The type of each statement in `sql` (SELECT, INSERT, ...), found by preparing, never running, them. */
   statementTypes(sql: string): Promise<string[]>;
   close(): void;
@@ -74,11 +91,26 @@ function wrapConnection(conn: DuckDBConnection): Connection {
       const result = await conn.stream(sql);
       for await (const rows of result.yieldRowsJs()) yield rows as unknown[][];
     },
-    async query(sql) {
-      const result = await conn.run(sql);
+    async query(sql, limits) {
+      const result = await conn.stream(sql);
       const names = result.deduplicatedColumnNames();
       const columns = result.columnTypes().map((t, i) => ({ name: names[i] ?? `column${i}`, type: t.toString() }));
-      return { columns, rows: await result.getRowsJson() };
+      const rows: Json[][] = [];
+      let bytes = 0;
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) return { columns, rows, truncated: false };
+        for (let i = 0; i < chunk.rowCount; i++) {
+          if (rows.length >= limits.rowsMax) return { columns, rows, truncated: true };
+          const row = chunk.convertRowValues(i, JsonDuckDBValueConverter);
+          bytes += Buffer.byteLength(JSON.stringify(row));
+          if (bytes > limits.bytesMax) return { columns, rows, truncated: true };
+          rows.push(row);
+        }
+      }
+    },
+    interrupt() {
+      if (open) conn.interrupt();
     },
     async statementTypes(sql) {
       const extracted = await conn.extractStatements(sql);
@@ -131,6 +163,12 @@ async function confine(instance: DuckDBInstance, dirs: string[]): Promise<void> 
     await conn.run(`SET allowed_directories = [${list}]`);
     await conn.run('SET enable_external_access = false');
     await conn.run('SET lock_configuration = true');
+    // DuckDB adds directories of its own (its temp directory) to the list;
+    // refuse to run with any that was not asked for.
+    const reader = await conn.runAndReadAll("SELECT unnest(current_setting('allowed_directories'))");
+    const wanted = new Set(dirs.map((d) => (d.endsWith('/') ? d : `${d}/`)));
+    const extra = reader.getRowsJS().map((r) => String(r[0])).filter((d) => !wanted.has(d));
+    if (extra.length > 0) throw new Error(`duckdb allows reading ${extra.join(', ')} beyond the confined directories; turn spilling off (tempDirectory '')`);
   } catch (e) {
     conn.closeSync();
     instance.closeSync();

@@ -1,9 +1,12 @@
 // POST /api/2.0/sql/statements: runs one read-only statement and answers at
 // once in the shape of Databricks' statement execution API (JSON_ARRAY
 // results inline, every value a string), so its clients can read the tables.
+// The answer is cut at row_limit and byte_limit (each capped by the engine's
+// own maximum) while it is read, never after.
 import { randomUUID } from 'node:crypto';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
+import { RETRY_AFTER_MIN_S, SQL_RESULT_BYTES_MAX, SQL_RESULT_ROWS_MAX } from '../config/limits.ts';
 import type { QueryResult } from '../duckdb/db.ts';
 import { isOtlpError } from '../errors.ts';
 import { cellText } from '../query/format.ts';
@@ -11,15 +14,15 @@ import { QueryError } from '../query/read-only.ts';
 import { readBody } from './body.ts';
 
 /** What the route needs from the query engine. */
-export type StatementRunner = { execute(statement: string): Promise<QueryResult> };
+export type StatementRunner = { execute(statement: string, limits: { rowLimit: number; byteLimit: number }): Promise<QueryResult> };
 
 /** Request bodies are a statement and a few options; a megabyte is plenty. */
 const REQUEST_BYTES_MAX = 1024 * 1024;
-/** Rows answered inline at most, like the API's inline limit; more is marked truncated. */
-export const ROW_LIMIT_MAX = 100_000;
+/** Rows answered inline at most; more is marked truncated. */
+export const ROW_LIMIT_MAX = SQL_RESULT_ROWS_MAX;
 
 type Env = { Bindings: HttpBindings };
-type Request = { statement: string; rowLimit: number };
+type Request = { statement: string; rowLimit: number; byteLimit: number };
 
 class BadRequest extends Error {}
 
@@ -67,12 +70,17 @@ function parseRequest(raw: Buffer): Request {
     if (typeof b.row_limit !== 'number' || !Number.isSafeInteger(b.row_limit) || b.row_limit < 1) throw new BadRequest('"row_limit" must be a positive integer');
     rowLimit = Math.min(b.row_limit, ROW_LIMIT_MAX);
   }
-  return { statement: b.statement, rowLimit };
+  let byteLimit = SQL_RESULT_BYTES_MAX;
+  if (b.byte_limit !== undefined) {
+    if (typeof b.byte_limit !== 'number' || !Number.isSafeInteger(b.byte_limit) || b.byte_limit < 1) throw new BadRequest('"byte_limit" must be a positive integer');
+    byteLimit = Math.min(b.byte_limit, SQL_RESULT_BYTES_MAX);
+  }
+  return { statement: b.statement, rowLimit, byteLimit };
 }
 
 /** The response body for a finished statement. */
-export function statementResponse(result: QueryResult, rowLimit: number): Record<string, unknown> {
-  const rows = result.rows.slice(0, rowLimit);
+export function statementResponse(result: QueryResult): Record<string, unknown> {
+  const rows = result.rows;
   const columns = result.columns.map((c, position) => ({ name: c.name, type_name: typeName(c.type), type_text: c.type, position }));
   const data = rows.map((r) => result.columns.map((c, i) => (r[i] === null || r[i] === undefined ? null : cellText(r[i] ?? null, c.type))));
   return {
@@ -83,13 +91,26 @@ export function statementResponse(result: QueryResult, rowLimit: number): Record
       schema: { column_count: columns.length, columns },
       total_row_count: rows.length,
       total_chunk_count: 1,
-      truncated: result.rows.length > rows.length,
+      truncated: result.truncated,
     },
     result: { chunk_index: 0, row_offset: 0, row_count: rows.length, data_array: data },
   };
 }
 
-const failure = (c: Context<Env>, status: 400 | 413 | 429 | 500, error_code: string, message: string) => c.json({ error_code, message }, status);
+const failure = (c: Context<Env>, status: 400 | 413 | 429 | 500 | 503, error_code: string, message: string) => {
+  // Busy and stopping are the only refusals worth retrying.
+  if (status === 429 || status === 503) c.header('Retry-After', String(RETRY_AFTER_MIN_S));
+  return c.json({ error_code, message }, status);
+};
+
+const QUERY_FAILURES: Record<QueryError['code'], [400 | 429 | 503, string]> = {
+  read_only: [400, 'PERMISSION_DENIED'],
+  invalid: [400, 'INVALID_PARAMETER_VALUE'],
+  failed: [400, 'BAD_REQUEST'],
+  timeout: [400, 'DEADLINE_EXCEEDED'],
+  busy: [429, 'RESOURCE_EXHAUSTED'],
+  closed: [503, 'TEMPORARILY_UNAVAILABLE'],
+};
 
 export async function handleStatement(c: Context<Env>, runner: StatementRunner): Promise<Response> {
   let request: Request;
@@ -101,11 +122,11 @@ export async function handleStatement(c: Context<Env>, runner: StatementRunner):
     throw e;
   }
   try {
-    return c.json(statementResponse(await runner.execute(request.statement), request.rowLimit));
+    return c.json(statementResponse(await runner.execute(request.statement, { rowLimit: request.rowLimit, byteLimit: request.byteLimit })));
   } catch (e) {
     if (e instanceof QueryError) {
-      const code = e.code === 'read_only' ? 'PERMISSION_DENIED' : e.code === 'invalid' ? 'INVALID_PARAMETER_VALUE' : 'BAD_REQUEST';
-      return failure(c, 400, code, e.message);
+      const [status, code] = QUERY_FAILURES[e.code];
+      return failure(c, status, code, e.message);
     }
     return failure(c, 500, 'INTERNAL_ERROR', `the statement could not be run: ${(e as Error).message}`);
   }

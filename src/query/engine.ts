@@ -4,10 +4,21 @@
 // sql/views/, and the statement runs unchanged apart from those names.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { openDuckDb, withConnection, type Db, type QueryResult } from '../duckdb/db.ts';
+import {
+  SQL_CONCURRENT_MAX,
+  SQL_DUCKDB_CACHE,
+  SQL_MEMORY_LIMIT,
+  SQL_QUEUE_MAX,
+  SQL_RESULT_BYTES_MAX,
+  SQL_RESULT_ROWS_MAX,
+  SQL_TIMEOUT_MS,
+} from '../config/limits.ts';
+import { openDuckDb, withConnection, type Connection, type Db, type QueryResult, type ResultLimits } from '../duckdb/db.ts';
 import { quoteIdent } from '../tables/schema.ts';
 import { assertReadKeyword, assertReadOnly, QueryError, singleStatement } from './read-only.ts';
+import { Slots } from './slots.ts';
 import { findThreePartNames, replaceRanges } from './sql-text.ts';
+import { explainMissingFile } from './missing-file.ts';
 import { creationOrder, loadViews, renderView, SOURCE_PLACEHOLDERS, type ViewDef } from './views.ts';
 import { activeFilePaths, listTableNames, NotOtelLayout, relationSql, unionRelationSql, Warehouse, type WarehouseTable } from './warehouse.ts';
 
@@ -18,10 +29,23 @@ export type QueryEngineOptions = {
   warehouse: string;
   /** DuckDB worker threads per query (default: the core count). */
   threads?: number;
+  /** DuckDB memory_limit for all statements together (default SQL_MEMORY_LIMIT). */
   memoryLimit?: string;
-  /** Statements running at once; more wait their turn (default 2). */
+  /** Statements running at once; more wait their turn (default SQL_CONCURRENT_MAX). */
   maxConcurrent?: number;
+  /** Statements that may wait for a slot; more are refused as busy (default SQL_QUEUE_MAX). */
+  queueMax?: number;
+  /** Longest a statement may wait and run before it is cancelled (default SQL_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Where refusals and cancellations are reported. */
+  log?: (line: string) => void;
 };
+
+/** What one answer may hold; each is capped at the engine's own maximum. */
+export type ExecuteLimits = { rowLimit?: number; byteLimit?: number };
+
+/** One statement's run: the connection to interrupt and why it was interrupted. */
+type Job = { conn?: Connection; stop?: 'timeout' | 'closed' };
 
 type Found =
   | { kind: 'table'; key: string; table: WarehouseTable }
@@ -36,13 +60,15 @@ const internal = (catalog: string, schema: string, name: string): string => `__o
 
 export class QueryEngine {
   private readonly views: Map<string, ViewDef> = loadViews();
-  private running = 0;
-  private readonly queue: (() => void)[] = [];
+  private readonly jobs = new Set<Job>();
+  private closed = false;
 
   private constructor(
     private readonly db: Db,
     readonly warehouse: Warehouse,
-    private readonly maxConcurrent: number,
+    private readonly slots: Slots,
+    readonly timeoutMs: number,
+    private readonly log: (line: string) => void,
   ) {}
 
   /** Opens a DuckDB instance that can read files below the warehouse and nothing else. */
@@ -53,12 +79,18 @@ export class QueryEngine {
     } catch {
       throw new QueryError(`warehouse ${path.resolve(opts.warehouse)} does not exist`, 'invalid');
     }
+    const timeoutMs = opts.timeoutMs ?? SQL_TIMEOUT_MS;
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new QueryError(`the statement timeout must be a positive integer of ms, got ${timeoutMs}`, 'invalid');
     const db = await openDuckDb({
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-      ...(opts.memoryLimit !== undefined ? { memoryLimit: opts.memoryLimit } : {}),
+      memoryLimit: opts.memoryLimit ?? SQL_MEMORY_LIMIT,
+      // No spilling: DuckDB would let statements read its temp directory.
+      tempDirectory: '',
+      allocatorCacheLimit: SQL_DUCKDB_CACHE,
       onlyDirectories: [root],
     });
-    return new QueryEngine(db, new Warehouse(root, db), opts.maxConcurrent ?? 2);
+    const slots = new Slots(opts.maxConcurrent ?? SQL_CONCURRENT_MAX, opts.queueMax ?? SQL_QUEUE_MAX);
+    return new QueryEngine(db, new Warehouse(root, db), slots, timeoutMs, opts.log ?? (() => undefined));
   }
 
   /** The names of the normalised views every catalog.schema offers. */
@@ -71,9 +103,9 @@ export class QueryEngine {
     return listTableNames(this.warehouse.root);
   }
 
-  /** Runs one read statement and returns its columns and rows. */
-  async execute(text: string): Promise<QueryResult> {
-    return (await this.executeBatch([text]))[0] as QueryResult;
+  /** Runs one read statement and returns its columns and rows, cut at the limits. */
+  async execute(text: string, limits: ExecuteLimits = {}): Promise<QueryResult> {
+    return (await this.executeBatch([text], { limits }))[0] as QueryResult;
   }
 
   /**
@@ -82,50 +114,83 @@ export class QueryEngine {
    * computed once into a temporary table that the statements then read: the
    * way to run several queries over the same views (the usage report).
    */
-  async executeBatch(texts: string[], opts: { materialize?: boolean } = {}): Promise<QueryResult[]> {
+  async executeBatch(texts: string[], opts: { materialize?: boolean; limits?: ExecuteLimits } = {}): Promise<QueryResult[]> {
     const statements = texts.map(singleStatement);
     statements.forEach(assertReadKeyword);
-    await this.acquire();
+    const limits: ResultLimits = {
+      rowsMax: Math.min(opts.limits?.rowLimit ?? SQL_RESULT_ROWS_MAX, SQL_RESULT_ROWS_MAX),
+      bytesMax: Math.min(opts.limits?.byteLimit ?? SQL_RESULT_BYTES_MAX, SQL_RESULT_BYTES_MAX),
+    };
+    const started = Date.now();
+    try {
+      await this.slots.acquire(this.timeoutMs);
+    } catch (e) {
+      if (e instanceof QueryError) this.log(`sql: statement refused (${e.code}): ${e.message}`);
+      throw e;
+    }
+    const job: Job = {};
+    this.jobs.add(job);
+    // The timeout counts from arrival, so time spent waiting for a slot is part of it.
+    const timer = setTimeout(() => this.stopJob(job, 'timeout'), Math.max(0, this.timeoutMs - (Date.now() - started)));
     try {
       const plan = await this.plan(statements, opts.materialize ?? false);
       return await withConnection(this.db, async (conn) => {
+        job.conn = conn;
+        // An interrupt that lands between two calls is not kept by DuckDB for the next one.
+        const go = <T>(step: () => Promise<T>): Promise<T> => (job.stop ? Promise.reject(new Error('stopped')) : step());
         try {
-          for (const s of plan.setup) await conn.run(s);
+          for (const s of plan.setup) await go(() => conn.run(s));
         } catch (e) {
           throw new QueryError(`could not read the tables the statement names: ${(e as Error).message}`, 'failed', { cause: e });
         }
-        for (const sql of plan.sqls) await assertReadOnly(conn, sql);
+        for (const sql of plan.sqls) await go(() => assertReadOnly(conn, sql));
         const results: QueryResult[] = [];
         for (const sql of plan.sqls) {
           try {
-            results.push(await conn.query(sql));
+            results.push(await go(() => conn.query(sql, limits)));
           } catch (e) {
             throw new QueryError((e as Error).message, 'failed', { cause: e });
           }
         }
         return results;
       });
+    } catch (e) {
+      throw this.stoppedError(job, started) ?? (await explainMissingFile(e, this.warehouse));
     } finally {
-      this.release();
+      clearTimeout(timer);
+      this.jobs.delete(job);
+      this.slots.release();
     }
   }
 
+  /**
+   * Refuses waiting statements, cancels running ones and closes DuckDB, so a
+   * stop never waits on a query (a running one would also keep the process
+   * from exiting). Safe to call twice.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.slots.close();
+    for (const job of this.jobs) this.stopJob(job, 'closed');
     this.db.close();
   }
 
-  private async acquire(): Promise<void> {
-    if (this.running < this.maxConcurrent) {
-      this.running++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.queue.push(resolve));
+  private stopJob(job: Job, why: 'timeout' | 'closed'): void {
+    job.stop ??= why;
+    job.conn?.interrupt();
   }
 
-  private release(): void {
-    const next = this.queue.shift();
-    if (next) next();
-    else this.running--;
+  /** The error a stopped statement ends with, whatever DuckDB said about the interrupt. */
+  private stoppedError(job: Job, started: number): QueryError | undefined {
+    if (job.stop === 'closed') return new QueryError('the statement was cancelled: the query engine is shutting down', 'closed');
+    if (job.stop !== 'timeout') return undefined;
+    const e = new QueryError(
+      `the statement was cancelled after ${Date.now() - started} ms, past the statement timeout of ${this.timeoutMs} ms (SQL_TIMEOUT_MS; serve --sql-timeout-ms, sql --timeout-ms)`,
+      'timeout',
+    );
+    this.log(`sql: ${e.message}`);
+    return e;
   }
 
   /** What each three-part name refers to; names outside the warehouse are left alone. */
