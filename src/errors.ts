@@ -9,6 +9,8 @@ export type ErrorKind =
   | 'not_found'
   | 'too_large'
   | 'unsupported_media'
+  | 'method_not_allowed'
+  | 'timeout'
   | 'overloaded'
   | 'unavailable'
   | 'internal';
@@ -23,6 +25,9 @@ export const ERROR_KINDS: Record<ErrorKind, KindInfo> = {
   not_found: { http: 404, grpc: 5, retryable: false }, // NOT_FOUND
   too_large: { http: 413, grpc: 8, retryable: false }, // RESOURCE_EXHAUSTED
   unsupported_media: { http: 415, grpc: 3, retryable: false }, // INVALID_ARGUMENT
+  method_not_allowed: { http: 405, grpc: 3, retryable: false }, // INVALID_ARGUMENT
+  // OTLP/HTTP retries only 429, 502, 503 and 504; a body that stopped arriving is not resent.
+  timeout: { http: 408, grpc: 4, retryable: false }, // DEADLINE_EXCEEDED
   overloaded: { http: 429, grpc: 8, retryable: true }, // RESOURCE_EXHAUSTED
   unavailable: { http: 503, grpc: 14, retryable: true }, // UNAVAILABLE
   internal: { http: 500, grpc: 13, retryable: true }, // INTERNAL

@@ -1,5 +1,5 @@
 // The capture file layout (NNNN.meta.json + NNNN.body.bin), shared by the
-// capture writer and the replay reader, and the headers that never reach disk.
+// capture writer and the replay reader, and the only headers that reach disk.
 import type { Signal } from '../otlp/types.ts';
 
 export const META_SUFFIX = '.meta.json';
@@ -15,9 +15,9 @@ export type CaptureMeta = {
   receivedAt: string;
   method: string;
   path: string;
-  /** Lower-cased header names; credentials removed. */
+  /** Lower-cased header names; only the headers known to be safe (RECORDED_HEADERS). */
   headers: Record<string, string>;
-  /** Header names and values as sent, alternating; credentials removed. */
+  /** Header names and values as sent, alternating; only the headers known to be safe. */
   rawHeaders: string[];
   /** Bytes in NNNN.body.bin: the body as received, before content decoding. */
   bodyLength: number;
@@ -34,12 +34,31 @@ export type CaptureMeta = {
 };
 
 /**
- * Headers that carry credentials. Authorization is the one OTLP exporters use;
- * the others are the usual places a proxy or vendor puts a secret.
+ * The only headers a capture keeps: what a replay needs to send the body again
+ * and what tells clients apart. A list of what is safe, not of what is secret:
+ * vendors put credentials in headers of every name (X-Honeycomb-Team, X-Auth,
+ * X-Signature, ...), and no pattern of names catches them all. Host is kept:
+ * it is this server's own address as the client saw it.
  */
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|(api[-_]?key|token|secret|password)/i;
+const RECORDED_HEADERS = new Set([
+  'content-type',
+  'content-encoding',
+  'content-length',
+  'transfer-encoding',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'host',
+  'x-databricks-uc-table-name',
+]);
 
-export const isSecretHeader = (name: string): boolean => SECRET_HEADER.test(name);
+export const isRecordedHeader = (name: string): boolean => RECORDED_HEADERS.has(name.toLowerCase());
+
+/**
+ * True for every header not known to be safe, which may carry a credential;
+ * replay forwards none of them, from whichever capture it reads.
+ */
+export const isSecretHeader = (name: string): boolean => !isRecordedHeader(name);
 
 /** Zero-padded to four digits like the recorded fixtures; wider numbers simply grow. */
 export const seqName = (seq: number): string => String(seq).padStart(4, '0');
@@ -56,21 +75,21 @@ export function signalOfPath(p: string): Signal | undefined {
   return last === 'metrics' || last === 'logs' || last === 'traces' ? last : undefined;
 }
 
-/** Incoming headers without credentials, one string per name (repeats joined as HTTP does). */
+/** The recorded incoming headers, one string per name (repeats joined as HTTP does). */
 export function publicHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || isSecretHeader(name)) continue;
+    if (value === undefined || !isRecordedHeader(name)) continue;
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
 
-/** Raw header name/value pairs without credentials. */
+/** The recorded raw header name/value pairs, in the order sent. */
 export function publicRawHeaders(raw: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (!isSecretHeader(raw[i]!)) out.push(raw[i]!, raw[i + 1]!);
+    if (isRecordedHeader(raw[i]!)) out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
 }

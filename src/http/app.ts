@@ -11,9 +11,10 @@ import { decompress, parseContentEncoding } from '../otlp/compression.ts';
 import type { Signal } from '../otlp/types.ts';
 import { formatTableName, parseTableName, type TableName } from '../tables/names.ts';
 import { bearerToken } from './auth.ts';
-import { readBody } from './body.ts';
+import { readBody, type BodyReadOptions } from './body.ts';
 import { parseContentType, responseEncoding } from './content-type.ts';
-import { errorResponse, exportResponse, type Logger } from './respond.ts';
+import { drainUnreadBody, type DrainLimits } from './drain.ts';
+import { errorResponse, exportResponse, refusal, type Logger } from './respond.ts';
 import { handleStatement, type StatementRunner } from './statements.ts';
 
 export const TABLE_HEADER = 'x-databricks-uc-table-name';
@@ -23,7 +24,7 @@ export type Ingestor = { ingest(req: IngestRequest): Promise<IngestResult> };
 export type AppOptions = {
   ingestor: Ingestor;
   bodyBytesMax: number;
-  /** Request bytes (raw and decompressed) in memory across requests. */
+  /** Request bytes (raw and decompressed) in memory across requests; stalled uploads give theirs back. */
   inflight: InflightBudget;
   log: Logger;
   /** The table for a request without the table header, if one is configured. */
@@ -34,6 +35,10 @@ export type AppOptions = {
   capture?: CaptureSink;
   /** Read-only SQL over the warehouse for POST /api/2.0/sql/statements; the route exists only with it. */
   sql?: StatementRunner;
+  /** Body time limits; the defaults are BODY_IDLE_TIMEOUT_MS and BODY_READ_TIMEOUT_MS. */
+  bodyTimeouts?: Pick<BodyReadOptions, 'idleTimeoutMs' | 'readTimeoutMs'>;
+  /** Bounds on discarding an unread body after an early answer; the defaults are BODY_DRAIN_*. */
+  drain?: DrainLimits;
 };
 
 const SIGNAL_PATHS: [Signal, string][] = [
@@ -44,17 +49,23 @@ const SIGNAL_PATHS: [Signal, string][] = [
 
 type Env = { Bindings: HttpBindings };
 
+/** Method and path of a request for log lines, without the query string. */
+const where = (c: Context<Env>) => `${c.req.method} ${c.req.path}`;
+
+function notAllowed(opts: AppOptions) {
+  return (c: Context<Env>): Response => {
+    const e = new OtlpError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}: use POST`);
+    const res = refusal(e, responseEncoding(c.req.header('content-type')), opts.log, where(c));
+    res.headers.set('allow', 'POST');
+    return res;
+  };
+}
+
 async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions): Promise<Response> {
   const contentType = c.req.header('content-type');
   const replyIn = responseEncoding(contentType);
   const receivedAt = new Date();
-  let held = 0;
-  let bodyRead = false;
-  const admit = (n: number): boolean => {
-    if (!opts.inflight.tryReserve(n)) return false;
-    held += n;
-    return true;
-  };
+  const hold = opts.inflight.open();
   try {
     if (!opts.accepting()) {
       throw new OtlpError('unavailable', 'the server is shutting down; retry against another instance or later', {
@@ -67,10 +78,9 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions): 
     const fallback = header === undefined ? opts.defaultTable?.(signal) : undefined;
     const table = fallback ?? parseTableName(header);
     bearerToken(c.req.header('authorization')); // read, not yet enforced
-    const raw = await readBody(c.env.incoming, opts.bodyBytesMax, admit);
-    bodyRead = true;
+    const raw = await readBody(c.env.incoming, opts.bodyBytesMax, { hold, ...opts.bodyTimeouts });
     const body = await decompress(raw, contentEncoding, opts.bodyBytesMax);
-    if (body !== raw && !admit(body.length)) {
+    if (body !== raw && !hold.tryAdd(body.length)) {
       throw new OtlpError('overloaded', 'the server holds as much request data as it may; retry later', { retryAfterSeconds: 1 });
     }
     const result = await opts.ingestor.ingest({ signal, table, encoding, body });
@@ -83,38 +93,40 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions): 
     // --- end capture ---
     return exportResponse(signal, encoding, result.rejected, result.message);
   } catch (e) {
-    const res = errorResponse(e, replyIn, opts.log);
-    // Unread body bytes would be taken for the next request on a kept-alive
-    // connection, and an abandoned upload would hold the socket: close it.
-    if (!bodyRead) res.headers.set('connection', 'close');
-    return res;
+    // A body left unread is drained after the answer (see the middleware in createApp).
+    return refusal(e, replyIn, opts.log, where(c));
   } finally {
-    opts.inflight.release(held);
+    hold.release();
   }
 }
 
 export function createApp(opts: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
+  // Whatever a handler left of the request body is read and discarded within
+  // bounds, so an early answer (413, 415, 405, 404, 408) reaches the client.
+  app.use(async (c, next) => {
+    await next();
+    if (c.env?.incoming) drainUnreadBody(c.env.incoming, c.env.outgoing, opts.log, opts.drain);
+  });
   app.get('/healthz', (c) => c.json({ status: opts.accepting() ? 'ok' : 'stopping' }, opts.accepting() ? 200 : 503));
   for (const [signal, suffix] of SIGNAL_PATHS) {
     const handler = (c: Context<Env>) => handleExport(c, signal, opts);
-    app.post(`/api/2.0/otel/v1/${suffix}`, handler);
-    app.post(`/v1/${suffix}`, handler);
-    const notAllowed = (c: Context<Env>) =>
-      errorResponse(new OtlpError('invalid', `use POST for ${c.req.path}`), responseEncoding(c.req.header('content-type')));
-    app.on(['GET', 'PUT', 'DELETE', 'PATCH'], [`/api/2.0/otel/v1/${suffix}`, `/v1/${suffix}`], (c) => {
-      const r = notAllowed(c);
-      return new Response(r.body, { status: 405, headers: { ...Object.fromEntries(r.headers), allow: 'POST' } });
-    });
+    for (const route of [`/api/2.0/otel/v1/${suffix}`, `/v1/${suffix}`]) {
+      app.post(route, handler);
+      // Every other method, HEAD included (Hono serves it as GET without the body).
+      app.all(route, notAllowed(opts));
+    }
   }
   // --- SQL statements: read-only queries over the warehouse ---
   const sql = opts.sql;
   if (sql) app.post('/api/2.0/sql/statements', (c) => handleStatement(c, sql));
   // --- end SQL statements ---
   app.notFound((c) =>
-    errorResponse(
+    refusal(
       new OtlpError('not_found', `no such endpoint ${c.req.method} ${c.req.path}; OTLP exports go to POST /api/2.0/otel/v1/{metrics,logs,traces}`),
       responseEncoding(c.req.header('content-type')),
+      opts.log,
+      where(c),
     ),
   );
   app.onError((err, c) => errorResponse(err, responseEncoding(c.req.header('content-type')), opts.log));

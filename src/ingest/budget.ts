@@ -1,7 +1,8 @@
 // Bounds on what the process holds: staged bytes not yet committed (disk), and
 // request bytes being read or decoded (memory). Past either bound requests get
-// 429 with a Retry-After estimated from how fast the backlog is draining.
-import { RETRY_AFTER_MAX_S, RETRY_AFTER_MIN_S } from '../config/limits.ts';
+// 429 with a Retry-After estimated from how fast the backlog is draining;
+// stalled uploads give their memory back to moving ones.
+import { BODY_PROGRESS_BYTES_MIN, BODY_STALL_RECLAIM_MS, RETRY_AFTER_MAX_S, RETRY_AFTER_MIN_S } from '../config/limits.ts';
 
 /** Smoothing of the commit-throughput estimate: recent flushes weigh most. */
 const THROUGHPUT_WEIGHT = 0.3;
@@ -54,19 +55,116 @@ export class StagingBudget {
   }
 }
 
-/** Request bytes in memory at once; reserved while a body streams in. */
+/**
+ * One request's share of the in-flight budget. Bytes are reserved as they
+ * arrive, never ahead of them, and all are returned by release().
+ */
+export type InflightHold = {
+  /** Reserves n more bytes; false when there is no room even after reclaiming stalled uploads. */
+  tryAdd(n: number): boolean;
+  /** The body is complete: what it holds is now being decoded and is no longer reclaimable. */
+  settle(): void;
+  /** Returns every byte held; safe to call more than once, and after a reclaim. */
+  release(): void;
+  /**
+   * Called (synchronously, at most once) when the bytes are taken back because
+   * the upload stalled while others waited for room; the hold is then empty.
+   */
+  onReclaim(cb: (() => void) | undefined): void;
+  readonly bytes: number;
+};
+
+type Holder = {
+  bytes: number;
+  /** Last time the upload delivered BODY_PROGRESS_BYTES_MIN since the previous mark. */
+  progressAt: number;
+  sinceMark: number;
+  onReclaim: (() => void) | undefined;
+};
+
+/**
+ * Request bytes in memory at once (bodies streaming in, then being decoded).
+ *
+ * Reserving bytes only as they arrive is not enough on its own: 256 clients
+ * that each send 1 MiB and stop would hold the whole budget until their
+ * timeouts, and every active client would get 429 meanwhile. So when a
+ * reservation does not fit, uploads that have stopped making progress for
+ * BODY_STALL_RECLAIM_MS give their bytes back (their requests are answered
+ * 408), oldest stall first, and only when that makes enough room; a client
+ * that keeps its upload moving is never reclaimed, and genuine overload by
+ * moving uploads still gets 429. A per-address share was the alternative, but
+ * a Collector or a NAT puts many honest exporters behind one address, while a
+ * hostile client has many addresses.
+ */
 export class InflightBudget {
   private used = 0;
-  constructor(readonly max: number) {}
-  tryReserve(n: number): boolean {
-    if (this.used > 0 && this.used + n > this.max) return false;
-    this.used += n;
-    return true;
-  }
-  release(n: number): void {
-    this.used = Math.max(0, this.used - n);
-  }
+  /** Holders still receiving their body: the only ones that may be reclaimed. */
+  private readonly streaming = new Set<Holder>();
+
+  constructor(
+    readonly max: number,
+    private readonly stallMs = BODY_STALL_RECLAIM_MS,
+    private readonly progressBytes = BODY_PROGRESS_BYTES_MIN,
+    private readonly now: () => number = Date.now,
+  ) {}
+
   get usedBytes(): number {
     return this.used;
+  }
+
+  /** A hold for one request, empty until its bytes arrive. */
+  open(): InflightHold {
+    const h: Holder = { bytes: 0, progressAt: this.now(), sinceMark: 0, onReclaim: undefined };
+    this.streaming.add(h);
+    return {
+      tryAdd: (n) => this.add(h, n),
+      settle: () => {
+        this.streaming.delete(h);
+      },
+      release: () => {
+        this.streaming.delete(h);
+        this.used = Math.max(0, this.used - h.bytes);
+        h.bytes = 0;
+      },
+      onReclaim: (cb) => {
+        h.onReclaim = cb;
+      },
+      get bytes() {
+        return h.bytes;
+      },
+    };
+  }
+
+  private add(h: Holder, n: number): boolean {
+    // One oversized request may pass when nothing is held, or it could never pass.
+    if (this.used > 0 && this.used + n > this.max && !this.reclaim(this.used + n - this.max, h)) return false;
+    this.used += n;
+    h.bytes += n;
+    h.sinceMark += n;
+    if (h.sinceMark >= this.progressBytes) {
+      h.sinceMark = 0;
+      h.progressAt = this.now();
+    }
+    return true;
+  }
+
+  /** Frees at least `need` bytes from stalled uploads other than `asker`, or nothing at all. */
+  private reclaim(need: number, asker: Holder): boolean {
+    const cutoff = this.now() - this.stallMs;
+    const stalled = [...this.streaming].filter((h) => h !== asker && h.bytes > 0 && h.progressAt <= cutoff);
+    if (stalled.reduce((sum, h) => sum + h.bytes, 0) < need) return false;
+    stalled.sort((a, b) => a.progressAt - b.progressAt);
+    let freed = 0;
+    for (const h of stalled) {
+      if (freed >= need) break;
+      freed += h.bytes;
+      this.streaming.delete(h);
+      this.used -= h.bytes;
+      h.bytes = 0;
+      const notify = h.onReclaim;
+      h.onReclaim = undefined;
+      notify?.();
+    }
+    return true;
   }
 }

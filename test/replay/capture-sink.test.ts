@@ -62,10 +62,11 @@ describe('capture sink', () => {
   it('removes credentials and keeps everything else a replay needs', async () => {
     const dir = await tempDir('sink-secret');
     const sink = await openCaptureSink(dir, () => {});
-    await sink.record(request(1, { cookie: 'c=1', 'proxy-authorization': 'Basic x', 'x-api-key': 'k', 'user-agent': 'agent/1.0' }));
+    const vendor = { 'x-honeycomb-team': 'hc-1', 'x-auth': 'xa-2', authentication: 'au-3', 'x-access-key': 'ak-4', 'x-credentials': 'cr-5', 'x-signature': 'sg-6' };
+    await sink.record(request(1, { cookie: 'c=1', 'proxy-authorization': 'Basic x', 'x-api-key': 'k', 'user-agent': 'agent/1.0', ...vendor }));
     await sink.close();
     const text = readFileSync(path.join(dir, '0001.meta.json'), 'utf8');
-    expect(text).not.toMatch(/secret-1|authorization|cookie|api-key|Basic x/i);
+    expect(text).not.toMatch(/secret-1|authorization|cookie|api-key|Basic x|hc-1|xa-2|au-3|ak-4|cr-5|sg-6|honeycomb|x-auth|signature|credentials|access-key/i);
     const [input] = await discoverInputs([dir]);
     if (input?.kind !== 'capture') throw new Error(`expected one capture in ${dir}`);
     const item = await readCapture(input);
@@ -115,10 +116,11 @@ describe('capture sink', () => {
 });
 
 describe('capture format helpers', () => {
-  it('knows which headers are credentials', () => {
-    for (const h of ['Authorization', 'proxy-authorization', 'Cookie', 'x-api-key', 'X-Auth-Token', 'dd-api-key']) expect(isSecretHeader(h)).toBe(true);
-    for (const h of ['content-type', 'x-databricks-uc-table-name', 'user-agent', 'content-encoding']) expect(isSecretHeader(h)).toBe(false);
-    expect(publicRawHeaders(['Authorization', 'Bearer x', 'Content-Type', 'application/json'])).toEqual(['Content-Type', 'application/json']);
+  it('keeps only the headers known to be safe; any other name may hold a credential', () => {
+    const unsafe = ['Authorization', 'proxy-authorization', 'Cookie', 'x-api-key', 'X-Auth-Token', 'dd-api-key', 'X-Honeycomb-Team', 'X-Auth', 'Authentication', 'X-Access-Key', 'X-Credentials', 'X-Signature', 'x-anything-new'];
+    for (const h of unsafe) expect(isSecretHeader(h), h).toBe(true);
+    for (const h of ['content-type', 'X-Databricks-UC-Table-Name', 'user-agent', 'content-encoding', 'Content-Length', 'accept', 'host']) expect(isSecretHeader(h), h).toBe(false);
+    expect(publicRawHeaders(['Authorization', 'Bearer x', 'Content-Type', 'application/json', 'X-Honeycomb-Team', 'hc'])).toEqual(['Content-Type', 'application/json']);
   });
 
   it('reads the signal from either export path', () => {
