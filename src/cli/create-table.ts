@@ -1,13 +1,13 @@
 // `otlp2delta create-table`: creates empty otel tables, by kind or from the
 // documented CREATE TABLE statements.
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_WAREHOUSE } from '../config/limits.ts';
 import { createDeltaTable } from '../delta/table.ts';
 import { tableDir } from '../ingest/registry.ts';
 import { parseCreateTables } from '../tables/ddl-parse.ts';
 import { matchLayout, validateTableProperties } from '../tables/layout-match.ts';
 import { formatTableName, parseTableName, type TableName } from '../tables/names.ts';
 import { schemaFor, TABLE_KINDS, type TableKind } from '../tables/schema.ts';
+import { warehouseFromArgs } from './table-arg.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 
 export const CREATE_TABLE_HELP = `usage: otlp2delta create-table <catalog.schema.table> --kind metrics|logs|spans [--warehouse DIR]
@@ -69,7 +69,7 @@ export async function runCreateTable(argv: string[]): Promise<number> {
     process.stdout.write(`${CREATE_TABLE_HELP}\n`);
     return 0;
   }
-  const warehouse = values.warehouse ?? process.env.OTLP2DELTA_WAREHOUSE ?? DEFAULT_WAREHOUSE;
+  const warehouse = warehouseFromArgs(values.warehouse);
   const ifNotExists = values['if-not-exists'] ?? false;
   let plans: Plan[];
   if (values.ddl !== undefined) {

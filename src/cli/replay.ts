@@ -7,6 +7,7 @@ import { readInputs, replayExitCode, runReplay } from '../replay/run.ts';
 import type { Target } from '../replay/target.ts';
 import { openWarehouseTarget } from '../replay/warehouse-target.ts';
 import { parseTableName } from '../tables/names.ts';
+import { warehouseFromArgs } from './table-arg.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 
 export const REPLAY_HELP = `usage: otlp2delta replay <DIR|FILE...> --to URL [--token T] [options]
@@ -100,7 +101,7 @@ async function openTarget(values: Values, concurrency: number): Promise<Target> 
     });
   }
   return openWarehouseTarget({
-    warehouse: values.warehouse!,
+    warehouse: warehouseFromArgs(values.warehouse),
     staging: values.staging,
     createTables: values['create-tables'] ?? false,
     log: (line) => process.stderr.write(`replay: ${line}\n`),

@@ -1,6 +1,7 @@
 // `otlp2delta serve`: runs the service until SIGINT/SIGTERM, then drains.
 import { resolveServeConfig } from '../config/serve-config.ts';
 import { startService } from './service.ts';
+import { checkFolderOption, warehouseFromArgs } from './table-arg.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 
 export const SERVE_HELP = `usage: otlp2delta serve [--host H] [--port P] [--warehouse DIR] [--staging DIR] [--flush-interval-ms N]
@@ -25,6 +26,7 @@ options:
   --capture DIR          also record every accepted request to DIR (NNNN.meta.json + NNNN.body.bin,
                          credentials removed) for otlp2delta replay
   --auto-optimize        compact the small files of the tables being written, in the background
+  --sql-timeout-ms N     cancel a POST /api/2.0/sql/statements statement after N ms (default 30000)
   -h, --help             show this help`;
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -42,6 +44,7 @@ export async function runServe(argv: string[]): Promise<number> {
       'max-inflight-bytes': { type: 'string' },
       capture: { type: 'string' },
       'auto-optimize': { type: 'boolean' },
+      'sql-timeout-ms': { type: 'string' },
     },
     SERVE_HELP,
   );
@@ -65,12 +68,17 @@ export async function runServe(argv: string[]): Promise<number> {
         maxInflightBytes: values['max-inflight-bytes'],
         capture: values.capture,
         autoOptimize: values['auto-optimize'],
+        sqlTimeoutMs: values['sql-timeout-ms'],
       },
       process.env,
     );
   } catch (e) {
     throw new UsageError((e as Error).message, SERVE_HELP);
   }
+  warehouseFromArgs(values.warehouse);
+  const stagingLabel = values.staging !== undefined ? '--staging' : process.env.OTLP2DELTA_STAGING !== undefined ? 'OTLP2DELTA_STAGING' : 'staging folder';
+  checkFolderOption(stagingLabel, config.staging);
+  if (config.capture !== undefined) checkFolderOption('--capture', config.capture);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   // Handlers go in before anything else: a supervisor may signal as soon as it
   // sees the start line, or while recovery still runs.

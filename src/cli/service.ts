@@ -1,12 +1,12 @@
 // Wires the running service together: DuckDB, staging, the ingest pipeline,
 // the HTTP app and server. Tests start it in-process through the same function.
-import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openCaptureSink } from '../capture/sink.ts';
 import { INGEST_DUCKDB_CACHE, SHUTDOWN_DEADLINE_MS } from '../config/limits.ts';
 import type { ServeConfig } from '../config/serve-config.ts';
 import { openDuckDb } from '../duckdb/db.ts';
+import { ensureWritableFolder } from '../fs/folder-check.ts';
 import { createApp } from '../http/app.ts';
 import { listen } from '../http/server.ts';
 import { startAutoOptimize } from '../ingest/auto-optimize.ts';
@@ -46,7 +46,10 @@ function defaultTables(prefix: string | undefined): ((signal: Signal) => TableNa
 
 export async function startService(config: ServeConfig, log: (line: string) => void): Promise<Service> {
   const warehouse = path.resolve(config.warehouse);
-  await mkdir(warehouse, { recursive: true });
+  // Before anything is staged: a folder that cannot take writes would get
+  // rows acknowledged that can never be committed.
+  await ensureWritableFolder(warehouse, 'warehouse');
+  await ensureWritableFolder(config.staging, 'staging folder');
   const staging = await openStaging(config.staging);
   // No memory limit: a batch that cannot be loaded would stay staged forever.
   // Flush batches are bounded instead (FLUSH_BYTES_MAX), and so is what DuckDB
@@ -67,7 +70,7 @@ export async function startService(config: ServeConfig, log: (line: string) => v
     const capture = config.capture === undefined ? undefined : await openCaptureSink(config.capture, log);
     if (capture) closers.push(() => capture.close());
     // Queries get their own DuckDB instance, confined to reading the warehouse.
-    const sql = await QueryEngine.open({ warehouse });
+    const sql = await QueryEngine.open({ warehouse, log, ...(config.sqlTimeoutMs !== undefined ? { timeoutMs: config.sqlTimeoutMs } : {}) });
     closers.push(() => sql.close());
     let accepting = true;
     const app = createApp({
@@ -82,6 +85,9 @@ export async function startService(config: ServeConfig, log: (line: string) => v
     });
     const server = await listen(app, config.host, config.port);
     closers.push(() => server.close());
+    // Runs before the server waits for open requests: cancelling the running
+    // statements answers their requests at once (close is safe to call twice).
+    closers.push(() => sql.close());
     // Background compaction (--auto-optimize); stopped first on shutdown.
     const autoOptimizer = config.autoOptimize
       ? startAutoOptimize({ db, tables: () => pipeline.registry.openTables(), log })

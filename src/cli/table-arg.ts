@@ -1,7 +1,9 @@
-// Resolves the <table> argument of the maintenance commands: a
-// catalog.schema.table name inside the warehouse, or a table directory path.
+// Resolves the folder and table arguments of the commands: the warehouse
+// (refused when it names a file), and the <table> of the maintenance commands,
+// a catalog.schema.table name inside the warehouse or a table directory path.
 import path from 'node:path';
 import { DEFAULT_WAREHOUSE } from '../config/limits.ts';
+import { folderPathProblem } from '../fs/folder-check.ts';
 import { tableDir } from '../ingest/registry.ts';
 import { parseTableName } from '../tables/names.ts';
 import { UsageError } from './usage.ts';
@@ -10,13 +12,34 @@ export const TABLE_ARG_HELP = `<table> is catalog.schema.table (looked up in --w
 OTLP2DELTA_WAREHOUSE, default ./warehouse) or the path of a table directory
 (anything with a '/').`;
 
+/** Refuses a folder option whose path is a file (or lies under one), naming the option. */
+export function checkFolderOption(label: string, dir: string): void {
+  const problem = folderPathProblem(dir);
+  if (problem !== undefined) throw new UsageError(`${label} ${path.resolve(dir)} ${problem}`);
+}
+
+/**
+ * The warehouse folder of every command: --warehouse, else OTLP2DELTA_WAREHOUSE,
+ * else ./warehouse; refused when it names a file.
+ */
+export function warehouseFromArgs(flag: string | undefined): string {
+  const env = process.env.OTLP2DELTA_WAREHOUSE;
+  const [label, dir] = flag !== undefined ? ['--warehouse', flag] : env !== undefined ? ['OTLP2DELTA_WAREHOUSE', env] : ['warehouse', DEFAULT_WAREHOUSE];
+  if (dir.trim() === '') throw new UsageError(`${label} must name a folder`);
+  checkFolderOption(label, dir);
+  return dir;
+}
+
 /** The directory of the one table the positionals name. */
 export function tableDirFromArgs(positionals: string[], warehouse: string | undefined, help: string): string {
   if (positionals.length !== 1) throw new UsageError('give exactly one table: catalog.schema.table or a table directory', help);
   const arg = positionals[0] as string;
-  if (arg.includes('/') || arg.includes(path.sep)) return path.resolve(arg);
+  const isPath = arg.includes('/') || arg.includes(path.sep);
+  // Checked even when a table path makes it unused: a wrong --warehouse is still a mistake.
+  const root = isPath && warehouse === undefined ? undefined : warehouseFromArgs(warehouse);
+  if (isPath || root === undefined) return path.resolve(arg);
   try {
-    return tableDir(warehouse ?? process.env.OTLP2DELTA_WAREHOUSE ?? DEFAULT_WAREHOUSE, parseTableName(arg, 'table name'));
+    return tableDir(root, parseTableName(arg, 'table name'));
   } catch (e) {
     throw new UsageError((e as Error).message, help);
   }

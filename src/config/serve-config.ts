@@ -17,6 +17,8 @@ export type ServeConfig = {
   capture?: string | undefined;
   /** Compact the small files of the tables being written, in the background (--auto-optimize). */
   autoOptimize?: boolean;
+  /** Statement timeout of the SQL endpoint (--sql-timeout-ms); the engine's default when absent. */
+  sqlTimeoutMs?: number | undefined;
 };
 
 export type ServeInputs = {
@@ -31,6 +33,7 @@ export type ServeInputs = {
   maxInflightBytes?: string | undefined;
   capture?: string | undefined;
   autoOptimize?: boolean | undefined;
+  sqlTimeoutMs?: string | undefined;
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -69,5 +72,6 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
   const defaultTablePrefix = flags.defaultTablePrefix ?? env.OTLP2DELTA_DEFAULT_TABLE_PREFIX;
   if (defaultTablePrefix !== undefined) parseTableName(defaultTablePrefix, '--default-table-prefix');
   if (flags.capture !== undefined && flags.capture.trim() === '') throw new Error('--capture must name a folder');
-  return { host, port, warehouse, staging, defaultTablePrefix, limits, capture: flags.capture, autoOptimize: flags.autoOptimize ?? false };
+  const sqlTimeoutMs = flags.sqlTimeoutMs === undefined ? undefined : integer('--sql-timeout-ms', flags.sqlTimeoutMs, 1, 86_400_000);
+  return { host, port, warehouse, staging, defaultTablePrefix, limits, capture: flags.capture, autoOptimize: flags.autoOptimize ?? false, sqlTimeoutMs };
 }

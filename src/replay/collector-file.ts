@@ -3,6 +3,7 @@
 // compressed form (each request zstd-compressed behind a 4-byte length).
 import { createReadStream, promises as fsp, type ReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { Transform, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { decompress as zstdDecompress, Decompress as ZstdDecompress } from 'fzstd';
@@ -148,6 +149,74 @@ function* lengthPrefixedItems(file: string, data: Buffer): Generator<ReplayItem>
     const item = lineItem(text, source, 4 + size);
     if (item) yield item;
   }
+}
+
+/**
+ * The opening of the decompressed text, up to `max` bytes, or less once the
+ * first non-blank line has ended; `whole` when that line is complete.
+ */
+async function firstLine(file: string, layout: CollectorLayout, max: number): Promise<{ line: string | undefined; whole: boolean }> {
+  const raw: ReadStream = createReadStream(file);
+  let text: Readable = raw;
+  if (layout === 'gzip-lines') text = raw.pipe(zlib.createGunzip());
+  if (layout === 'zstd-lines') text = raw.pipe(zstdStream());
+  if (text !== raw) raw.on('error', (e) => text.destroy(e));
+  // A decoder, so a character split between two chunks is not garbled.
+  const utf8 = new StringDecoder('utf8');
+  let head = '';
+  let ended = false;
+  try {
+    for await (const chunk of text) {
+      head += utf8.write(chunk as Buffer);
+      if (head.length >= max || /\S[^\n]*\n/.test(head)) break;
+    }
+    ended = !/\S[^\n]*\n/.test(head) && head.length < max;
+  } catch {
+    // Damage further on is reported line by line when the file is read; the opening is what counts here.
+  } finally {
+    raw.destroy();
+    text.destroy();
+  }
+  const lines = head.slice(0, max).replace(/^\uFEFF/, '').split('\n');
+  const at = lines.findIndex((l) => l.trim() !== '');
+  if (at < 0) return { line: undefined, whole: true };
+  return { line: lines[at], whole: at < lines.length - 1 || ended };
+}
+
+/**
+ * Why `file` is not Collector file exporter output, or undefined when it is:
+ * its first line (after decompression) must be an OTLP JSON export request. An
+ * empty file is a Collector file that received nothing yet.
+ */
+export async function collectorFileProblem(file: string, sniffBytesMax: number): Promise<string | undefined> {
+  const handle = await fsp.open(file, 'r');
+  const head = Buffer.alloc(8);
+  let got: number;
+  try {
+    got = (await handle.read(head, 0, 8, 0)).bytesRead;
+  } finally {
+    await handle.close();
+  }
+  if (got === 0) return undefined;
+  const layout = sniffLayout(head.subarray(0, got));
+  // Refused with its own explanation when read: the proto form names no signal.
+  if (layout === 'length-prefixed') return undefined;
+  if (layout === 'length-prefixed-zstd') {
+    const first = lengthPrefixedItems(file, await fsp.readFile(file)).next();
+    return first.done || first.value.kind === 'request' ? undefined : `its first record: ${first.value.message}`;
+  }
+  const { line, whole } = await firstLine(file, layout, sniffBytesMax);
+  if (line === undefined) return undefined;
+  const shown = JSON.stringify(line.slice(0, 60));
+  if (!whole) {
+    // A first line longer than the limit: only its opening is checked; the Collector writes the signal's key first.
+    const key = /^\s*\{\s*"([A-Za-z_]+)"\s*:/.exec(line)?.[1];
+    return key !== undefined && ROOT_KEYS[key] !== undefined ? undefined : `its first line does not open an OTLP export request: ${shown}`;
+  }
+  const signal = signalOfJson(line);
+  if (signal === 'not-json') return `its first line is not JSON: ${shown}`;
+  if (signal === undefined) return `its first line has none of resourceMetrics, resourceLogs, resourceSpans: ${shown}`;
+  return undefined;
 }
 
 /** Every export request in one Collector file, in file order. */

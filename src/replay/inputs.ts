@@ -3,7 +3,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { BODY_SUFFIX, isSecretHeader, META_SUFFIX, seqOfMetaName, signalOfPath, type CaptureMeta } from '../capture/format.ts';
+import { COLLECTOR_SNIFF_BYTES_MAX } from '../config/limits.ts';
 import type { Signal } from '../otlp/types.ts';
+import { collectorFileProblem } from './collector-file.ts';
 import { TABLE_HEADER, type ReplayItem } from './request.ts';
 
 export type InputFile =
@@ -15,6 +17,18 @@ const COLLECTOR_NAME = /\.(json|jsonl|ndjson)(\.(gz|zst|zstd))?$|\.(gz|zst|zstd)
 
 /** Files of a capture folder that are not requests (the recorder's notes). */
 const NOT_COLLECTOR = /(\.meta\.json|\.decoded\.json|^run\.json)$/;
+
+/** What replay reads, for the message that refuses anything else. */
+const ACCEPTED =
+  'replay reads capture folders and files (NNNN.meta.json + NNNN.body.bin, from serve --capture or recorded fixtures) ' +
+  'and OpenTelemetry Collector file exporter output (one OTLP JSON export request per line, plain, gzip or zstd)';
+
+/** A Collector file as an input, or an error naming the file and what replay accepts. */
+async function collectorInput(file: string, size: number): Promise<InputFile> {
+  const problem = await collectorFileProblem(file, COLLECTOR_SNIFF_BYTES_MAX);
+  if (problem !== undefined) throw new Error(`${file} is not a capture, a fixture or a Collector file: ${problem}. ${ACCEPTED}`);
+  return { kind: 'collector', file, bytes: size };
+}
 
 async function captureInput(meta: string): Promise<InputFile> {
   const body = meta.slice(0, -META_SUFFIX.length) + BODY_SUFFIX;
@@ -33,7 +47,7 @@ async function walk(dir: string, out: InputFile[]): Promise<void> {
     for (const e of entries) {
       if (!e.isFile() || !COLLECTOR_NAME.test(e.name) || NOT_COLLECTOR.test(e.name)) continue;
       const file = path.join(dir, e.name);
-      out.push({ kind: 'collector', file, bytes: (await fsp.stat(file)).size });
+      out.push(await collectorInput(file, (await fsp.stat(file)).size));
     }
   }
   for (const e of entries) if (e.isDirectory()) await walk(path.join(dir, e.name), out);
@@ -42,7 +56,8 @@ async function walk(dir: string, out: InputFile[]): Promise<void> {
 /**
  * Every input under `args`, in a stable order. A directory is searched
  * recursively; a file named NNNN.meta.json or NNNN.body.bin is that capture;
- * any other file is read as Collector file exporter output.
+ * any other file must be Collector file exporter output, judged by its first
+ * line, or the whole run is refused before anything is sent.
  */
 export async function discoverInputs(args: readonly string[]): Promise<InputFile[]> {
   const out: InputFile[] = [];
@@ -56,7 +71,8 @@ export async function discoverInputs(args: readonly string[]): Promise<InputFile
     const name = path.basename(arg);
     if (seqOfMetaName(name) !== undefined) out.push(await captureInput(arg));
     else if (/^\d+\.body\.bin$/.test(name)) out.push(await captureInput(arg.slice(0, -BODY_SUFFIX.length) + META_SUFFIX));
-    else out.push({ kind: 'collector', file: arg, bytes: st.size });
+    else if (!st.isFile()) throw new Error(`${arg} is not a regular file or a directory. ${ACCEPTED}`);
+    else out.push(await collectorInput(arg, st.size));
   }
   const seen = new Set<string>();
   return out.filter((f) => {

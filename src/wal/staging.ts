@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { takePidLock } from '../fs/pid-lock.ts';
+import { acquirePidLock, describeHolder, type PidLock } from '../fs/pid-lock.ts';
 import { fsyncDir, fsyncFile } from '../delta/fsync.ts';
 
 export type Staging = {
@@ -22,10 +22,11 @@ const LOCK = 'LOCK';
 const WRITER_ID = 'writer-id';
 const TABLES = 'tables';
 
-function takeLock(root: string): Promise<void> {
-  return takePidLock(
-    path.join(root, LOCK),
-    (holder) => new Error(`staging folder ${root} is in use by process ${holder}; give each server its own --staging folder`),
+function takeLock(root: string): Promise<PidLock> {
+  const file = path.join(root, LOCK);
+  return acquirePidLock(
+    file,
+    (_pid, by) => new Error(`staging folder ${root} is in use by ${describeHolder(file, by)}; each server needs its own --staging folder`),
   );
 }
 
@@ -43,8 +44,14 @@ async function readOrCreateWriterId(root: string): Promise<string> {
 export async function openStaging(root: string): Promise<Staging> {
   const abs = path.resolve(root);
   await fsp.mkdir(path.join(abs, TABLES), { recursive: true });
-  await takeLock(abs);
-  const writerId = await readOrCreateWriterId(abs);
+  const lock = await takeLock(abs);
+  let writerId: string;
+  try {
+    writerId = await readOrCreateWriterId(abs);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
   return {
     root: abs,
     writerId,
@@ -54,8 +61,6 @@ export async function openStaging(root: string): Promise<Staging> {
       const names = await fsp.readdir(path.join(abs, TABLES));
       return names.filter((n) => /^[a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+$/.test(n)).sort();
     },
-    async release() {
-      await fsp.rm(path.join(abs, LOCK), { force: true });
-    },
+    release: () => lock.release(),
   };
 }

@@ -64,7 +64,7 @@ describe('durability: two writers on one table', () => {
     expect(intruderExit.code, context(intruder)).not.toBe(0);
     expect(intruderExit.signal, context(intruder)).toBeNull();
     expect(intruder.log.join('\n')).toMatch(/staging folder .* is in use/);
-    expect(readFileSync(path.join(stagings[0], 'LOCK'), 'utf8').trim()).toBe(String(servers[0]!.child.pid));
+    expect((JSON.parse(readFileSync(path.join(stagings[0], 'LOCK'), 'utf8')) as { pid: number }).pid).toBe(servers[0]!.child.pid);
     expect(await healthz(urls[0]!)).toBe('200');
 
     let stop = false;
