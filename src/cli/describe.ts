@@ -1,13 +1,15 @@
 // `otlp2delta describe`: the table's current version, files, rows, bytes and
 // properties, like DESCRIBE DETAIL.
 import { describeTable, type TableDetail } from '../maintenance/describe.ts';
+import { healthSummary, repairAdvice } from '../maintenance/fsck.ts';
 import { formatBytes, isoTime, keyValueLines, TABLE_ARG_HELP, tableDirFromArgs } from './table-arg.ts';
 import { parseCommandArgs } from './usage.ts';
 
 export const DESCRIBE_HELP = `usage: otlp2delta describe <table> [--warehouse DIR] [--json]
 
 Shows the table's current version, number of files, rows and bytes, its
-properties, protocol and last checkpoint.
+properties, protocol and last checkpoint, and checks that every data file the
+version references is on disk with the size the log recorded (see 'repair').
 
 ${TABLE_ARG_HELP}
 
@@ -36,6 +38,13 @@ export function formatDetail(d: TableDetail): string {
     ['checkpoint', cp ? `version ${cp.version} (${cp.size} actions), every ${d.checkpointInterval} commits` : `none yet, every ${d.checkpointInterval} commits`],
     ['oldest commit', d.oldestCommit === 0 ? 'version 0 (the whole log is kept)' : `version ${d.oldestCommit} (older ones expired behind a checkpoint)`],
   ];
+  rows.push(['health', healthSummary(d.health)]);
+  const problems = [
+    ...d.health.missing.map((p) => `missing: ${p.path}`),
+    ...d.health.sizeMismatch.map((p) => `size mismatch: ${p.path} (${p.actualSize} bytes on disk, ${p.recordedSize} in the log)`),
+  ];
+  for (const p of problems) rows.push(['', p]);
+  if (problems.length > 0) rows.push(['', repairAdvice(d.location, d.health)]);
   const props = Object.entries(d.properties).sort(([a], [b]) => (a < b ? -1 : 1));
   if (props.length === 0) rows.push(['properties', '-']);
   props.forEach(([k, v], i) => rows.push([i === 0 ? 'properties' : '', `${k}=${v}`]));

@@ -5,6 +5,7 @@ import { runCreateTable } from './create-table.ts';
 import { runDescribe } from './describe.ts';
 import { runHistory } from './history.ts';
 import { runOptimize } from './optimize.ts';
+import { runRepair } from './repair.ts';
 import { runReplayCommand } from './replay.ts';
 import { runServe } from './serve.ts';
 import { runSql } from './sql.ts';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   vacuum: { summary: 'delete files a table no longer references, and expired log entries', run: runVacuum },
   describe: { summary: "show a table's version, files, rows, bytes and properties", run: runDescribe },
   history: { summary: "list a table's recent commits", run: runHistory },
+  repair: { summary: 'remove data files that are gone from disk from a table (FSCK)', run: runRepair },
   replay: { summary: 'send captured requests or Collector files to a server or a warehouse', run: runReplayCommand },
   sql: { summary: 'run read-only SQL over the tables and the usage views', run: runSql },
   usage: { summary: 'summarise coding-agent tokens, cost, sessions and models', run: runUsage },

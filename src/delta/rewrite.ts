@@ -19,6 +19,12 @@ export type RewriteOptions = {
   outputs: AddAction[];
   operation?: string;
   operationParameters?: Record<string, string>;
+  /**
+   * The dataChange of every remove and add: false (the default) for a rewrite
+   * that keeps the rows; true for a commit that drops rows, such as removing
+   * data files that are gone from disk.
+   */
+  dataChange?: boolean;
   maxAttempts?: number;
 };
 
@@ -29,9 +35,10 @@ export type RewriteResult =
 
 function rewriteActions(opts: RewriteOptions, readVersion: number): Action[] {
   const now = Date.now();
+  const dataChange = opts.dataChange ?? false;
   const removes: RemoveAction[] = opts.inputs.map((a) => ({
     path: a.path,
-    dataChange: false,
+    dataChange,
     deletionTimestamp: now,
     extendedFileMetadata: true,
     partitionValues: a.partitionValues,
@@ -58,7 +65,7 @@ function rewriteActions(opts: RewriteOptions, readVersion: number): Action[] {
   return [
     { commitInfo },
     ...removes.map((remove): Action => ({ remove })),
-    ...opts.outputs.map((a): Action => ({ add: { ...a, dataChange: false } })),
+    ...opts.outputs.map((a): Action => ({ add: { ...a, dataChange } })),
   ];
 }
 

@@ -1,6 +1,6 @@
 // What `describe` and `history` report about a table, computed from its log:
-// the snapshot's detail (like DESCRIBE DETAIL) and recent commits (like
-// DESCRIBE HISTORY).
+// the snapshot's detail (like DESCRIBE DETAIL) with a check of its data files,
+// and recent commits (like DESCRIBE HISTORY).
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { AddAction } from '../delta/actions.ts';
@@ -13,6 +13,7 @@ import { numRecordsOf } from '../delta/table.ts';
 import type { Db } from '../duckdb/db.ts';
 import { kindOfSchemaString } from '../ingest/registry.ts';
 import { DEFAULT_CHECKPOINT_INTERVAL } from './checkpoints.ts';
+import { checkTableFiles, type TableCheck } from './fsck.ts';
 import { DEFAULT_TARGET_FILE_BYTES } from './optimize.ts';
 import { smallFiles } from './plan.ts';
 
@@ -39,6 +40,8 @@ export type TableDetail = {
   lastCheckpoint: LastCheckpoint | undefined;
   /** The oldest JSON commit still in the log (older ones expired behind a checkpoint). */
   oldestCommit: number;
+  /** Whether every active file is on disk with the size the log recorded. */
+  health: TableCheck;
 };
 
 const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -75,6 +78,7 @@ export async function describeTable(tableDir: string, opts: { db?: Db } = {}): P
     checkpointInterval: checkpointIntervalOf(snap.metaData, DEFAULT_CHECKPOINT_INTERVAL),
     lastCheckpoint: await readLastCheckpoint(tableDir),
     oldestCommit: commits[0] ?? snap.version,
+    health: await checkTableFiles(tableDir, snap),
   };
 }
 

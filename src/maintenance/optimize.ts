@@ -15,6 +15,7 @@ import { kindOfSchemaString } from '../ingest/registry.ts';
 import { statsQuery } from '../parquet/stats.ts';
 import { duckdbType, quoteIdent, schemaFor, type TableKind, type TableSchema } from '../tables/schema.ts';
 import { maybeCheckpoint } from './checkpoints.ts';
+import { assertFilesIntact } from './fsck.ts';
 import { planCompaction, type CompactionGroup } from './plan.ts';
 import { timeOrderSql } from './time-order.ts';
 
@@ -91,6 +92,8 @@ async function openTable(db: Db, dir: string): Promise<Table> {
   assertWritable(snapshot.protocol);
   const kind = kindOfSchemaString(snapshot.metaData.schemaString);
   if (!kind) throw new Error(`table at ${dir} is not an otel metrics, logs or spans table`);
+  // Compaction would fail on the first unreadable input, or carry a damaged one's rows forward.
+  await assertFilesIntact(dir, snapshot, 'optimize');
   return { dir, kind, schema: schemaFor(kind), snapshot };
 }
 
