@@ -23,6 +23,11 @@
 --      configured to export logs only.
 -- "Covers" means same agent and UTC day, and same session and user unless one
 -- side does not carry one (Codex metrics carry neither).
+-- An event of a session that only a metric without any session covers (Codex,
+-- whose metrics name no conversation) is kept, because it says which session
+-- and model the tokens belong to; that metric then keeps, per agent, day,
+-- user and token type, only what such events do not account for (never less
+-- than zero), so a session carries its tokens and nothing is counted twice.
 -- cost_usd is what the agent sends; only Claude Code sends one. It is never
 -- computed from prices: for Codex and Gemini it is NULL.
 WITH token_map(metric, raw_type, token_type, sign) AS (
@@ -149,16 +154,57 @@ event_lookups AS (
   SELECT agent, day, session_id, user, s, unnest(CASE WHEN user IS NULL THEN ['<any>'] ELSE [user, '<none>'] END) AS u
   FROM (SELECT *, unnest(CASE WHEN session_id IS NULL THEN ['<any>'] ELSE [session_id, '<none>'] END) AS s FROM event_groups)
 ),
+-- An event with a session is covered only by a metric of that same session;
+-- one that only a session-less metric covers is attributed below instead.
 covered_groups AS (
   SELECT DISTINCT l.agent, l.day, l.session_id, l.user
   FROM event_lookups l
   JOIN cover_keys c ON c.agent = l.agent AND c.day = l.day AND c.s = l.s AND c.u = l.u
+  WHERE l.s <> '<none>'
 ),
-event_facts AS (
+event_facts AS MATERIALIZED (
   SELECT e.*
   FROM event_rows e
   ANTI JOIN covered_groups g
     ON g.agent = e.agent AND g.day = e.day AND g.session_id IS NOT DISTINCT FROM e.session_id AND g.user IS NOT DISTINCT FROM e.user
+),
+sessionless_groups AS (
+  SELECT DISTINCT agent, day, user FROM metric_facts WHERE session_id IS NULL
+),
+-- What the kept events of sessions account for, per session-less metric group
+-- they fall in (same agent and day; same user unless one side has none).
+attributed AS MATERIALIZED (
+  SELECT g.agent, g.day, g.user, e.token_type, sum(coalesce(e.tokens, e.cost_usd)) AS amount
+  FROM event_facts e
+  JOIN sessionless_groups g ON g.agent = e.agent AND g.day = e.day AND (g.user IS NULL OR e.user IS NULL OR g.user = e.user)
+  WHERE e.session_id IS NOT NULL
+  GROUP BY ALL
+),
+replaced AS (
+  SELECT DISTINCT agent, day, user FROM attributed
+),
+metric_kept AS (
+  SELECT m.*
+  FROM metric_facts m
+  ANTI JOIN replaced r ON m.session_id IS NULL AND r.agent = m.agent AND r.day = m.day AND r.user IS NOT DISTINCT FROM m.user
+),
+-- A replaced group's remainder: one row per token type (or cost), at the time
+-- of its last point, under the model that contributed most.
+remainder AS (
+  SELECT
+    max(m.time) AS time, m.day, m.agent, m.user, max(m.user_id) AS user_id, max(m.user_email) AS user_email,
+    max(m.organization_id) AS organization_id, arg_max(m.model, coalesce(m.tokens, m.cost_usd)) AS model,
+    m.token_type, m.token_type IS NULL AS is_cost, sum(coalesce(m.tokens, m.cost_usd)) AS amount, m.source_name
+  FROM metric_facts m
+  SEMI JOIN replaced r ON m.session_id IS NULL AND r.agent = m.agent AND r.day = m.day AND r.user IS NOT DISTINCT FROM m.user
+  GROUP BY m.day, m.agent, m.user, m.token_type, m.source_name
+),
+remainder_facts AS (
+  SELECT m.time, m.day, m.agent, m.user, m.user_id, m.user_email, m.organization_id, m.model, m.token_type,
+         m.is_cost, m.amount - coalesce(a.amount, 0) AS amount, m.source_name
+  FROM remainder m
+  LEFT JOIN attributed a
+    ON a.agent = m.agent AND a.day = m.day AND a.user IS NOT DISTINCT FROM m.user AND a.token_type IS NOT DISTINCT FROM m.token_type
 )
 -- Contributions of one export (Codex input and its cached part) share a time,
 -- so grouping gives each row its net, never negative, count. Only the metrics
@@ -169,15 +215,23 @@ SELECT
   sum(cost_usd) AS cost_usd,
   source,
   source_name
-FROM metric_facts
+FROM metric_kept
 WHERE source_name IN ('codex.turn.token_usage', 'gemini_cli.token.usage')
 GROUP BY ALL
 UNION ALL
 SELECT
   time, day, agent, user, user_id, user_email, organization_id, session_id, model, token_type,
   CAST(round(tokens) AS BIGINT), cost_usd, source, source_name
-FROM metric_facts
+FROM metric_kept
 WHERE source_name NOT IN ('codex.turn.token_usage', 'gemini_cli.token.usage')
+UNION ALL
+-- Cost is compared with a tolerance: sums of the same prices in another order
+-- can differ in the last bits.
+SELECT
+  time, day, agent, user, user_id, user_email, organization_id, CAST(NULL AS VARCHAR), model, token_type,
+  if(is_cost, NULL, CAST(round(amount) AS BIGINT)), if(is_cost, amount, NULL), 'metric', source_name
+FROM remainder_facts
+WHERE (is_cost AND amount > 1e-9) OR (NOT is_cost AND round(amount) > 0)
 UNION ALL
 SELECT
   time, day, agent, user, user_id, user_email, organization_id, session_id, model, token_type,

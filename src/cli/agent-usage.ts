@@ -1,9 +1,9 @@
 // `otlp2delta usage`: who used which coding agent, how much and at what cost,
 // as aligned sections (or JSON), from the normalised views.
-import { DEFAULT_WAREHOUSE } from '../config/limits.ts';
 import { QueryEngine, QueryError } from '../query/engine.ts';
+import { SchemaChoiceError } from '../query/schemas.ts';
 import { BREAKDOWNS, usageReport, type Breakdown, type UsageReport } from '../query/usage-report.ts';
-import { numberOption, tableLines } from './table-arg.ts';
+import { numberOption, tableLines, warehouseFromArgs } from './table-arg.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 
 export const USAGE_HELP = `usage: otlp2delta usage [--days N] [--user EMAIL] [--by agent|model|user|day]
@@ -12,13 +12,16 @@ export const USAGE_HELP = `usage: otlp2delta usage [--days N] [--user EMAIL] [--
 Summarises coding-agent usage from the tables of one catalog.schema (Claude
 Code, Codex CLI and Gemini CLI alike): tokens and cost today, in the last 7
 and 30 days, the active agents, the top models, and per agent a daily table
-of tokens, sessions, active time and models. Days are UTC.
+of tokens, sessions, active time and models. Days are UTC. A session is an
+agent session that sent at least one model request or used tokens; it
+counts once, on the day it began.
 
 options:
   --days N          days the agent, model and daily tables cover (default 7)
   --user EMAIL      only this user (an email, or an agent's user id)
   --by DIM          instead of the daily tables, totals by agent, model, user or day
-  --schema C.S      where the agents' tables are (default main.agent_telemetry)
+  --schema C.S      where the agents' tables are (default: the one catalog.schema
+                    that holds metrics or logs tables; with several, name one)
   --as-of DATE      report as of this UTC date instead of today
   --json            print the report as JSON
   --warehouse DIR   folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse)
@@ -95,10 +98,10 @@ export async function runUsage(argv: string[]): Promise<number> {
   const by = values.by as Breakdown | undefined;
   if (by !== undefined && !BREAKDOWNS.includes(by)) throw new UsageError(`--by must be one of ${BREAKDOWNS.join(', ')}`, USAGE_HELP);
   const days = numberOption('days', values.days, USAGE_HELP, { integer: true }) ?? 7;
-  const engine = await QueryEngine.open({ warehouse: values.warehouse ?? process.env.OTLP2DELTA_WAREHOUSE ?? DEFAULT_WAREHOUSE });
+  const engine = await QueryEngine.open({ warehouse: warehouseFromArgs(values.warehouse) });
   try {
     const report = await usageReport(engine, {
-      schema: values.schema ?? 'main.agent_telemetry',
+      ...(values.schema !== undefined ? { schema: values.schema } : {}),
       days,
       ...(values.user !== undefined ? { user: values.user } : {}),
       ...(by !== undefined ? { by } : {}),
@@ -107,6 +110,8 @@ export async function runUsage(argv: string[]): Promise<number> {
     process.stdout.write(`${values.json ? JSON.stringify(report, null, 2) : renderUsage(report)}\n`);
     return 0;
   } catch (e) {
+    // What exists is the useful answer here, not the option list.
+    if (e instanceof SchemaChoiceError) throw e.reason === 'none' ? new Error(e.message) : new UsageError(e.message);
     if (e instanceof QueryError && e.code === 'invalid') throw new UsageError(e.message, USAGE_HELP);
     throw e;
   } finally {

@@ -1,17 +1,19 @@
 // The coding-agent usage summary (`otlp2delta usage`), computed from the
 // normalised views of one catalog.schema: token and cost totals for today, 7
-// and 30 days, active agents, top models, and per agent a daily table.
+// and 30 days, active agents, top models, and per agent a daily table. Every
+// session count reads the sessions view, so all of them agree.
 import type { Json, QueryResult } from '../duckdb/db.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import type { QueryEngine } from './engine.ts';
 import { QueryError } from './read-only.ts';
+import { chooseAgentSchema } from './schemas.ts';
 
 export const BREAKDOWNS = ['agent', 'model', 'user', 'day'] as const;
 export type Breakdown = (typeof BREAKDOWNS)[number];
 
 export type UsageOptions = {
-  /** catalog.schema holding the agents' tables. */
-  schema: string;
+  /** catalog.schema holding the agents' tables; without it, the only one that holds any. */
+  schema?: string;
   /** Days (ending with asOf) the agent, model and daily tables cover. */
   days: number;
   /** Only this user: an email or an agent's user id. */
@@ -47,23 +49,28 @@ function objects(r: QueryResult): Record<string, Json>[] {
   return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i] ?? null])));
 }
 
-function checkOptions(opts: UsageOptions): { asOf: string; catalog: string; schema: string } {
-  const parts = opts.schema.toLowerCase().split('.');
+function checkSchema(schema: string): void {
+  const parts = schema.toLowerCase().split('.');
   if (parts.length !== 2 || !parts.every((p) => /^[a-z0-9_]+$/.test(p))) {
-    throw new QueryError(`--schema must be catalog.schema, got ${JSON.stringify(opts.schema)}`, 'invalid');
+    throw new QueryError(`--schema must be catalog.schema, got ${JSON.stringify(schema)}`, 'invalid');
   }
+}
+
+function checkOptions(opts: UsageOptions): { asOf: string } {
+  if (opts.schema !== undefined) checkSchema(opts.schema);
   if (!Number.isSafeInteger(opts.days) || opts.days < 1 || opts.days > 3660) throw new QueryError('--days must be a whole number from 1 to 3660', 'invalid');
   const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(`${asOf}T00:00:00Z`))) {
     throw new QueryError(`--as-of must be a date YYYY-MM-DD, got ${JSON.stringify(asOf)}`, 'invalid');
   }
-  return { asOf, catalog: parts[0] as string, schema: parts[1] as string };
+  return { asOf };
 }
 
 /** Builds the whole report: its queries run together, over views computed once. */
 export async function usageReport(engine: QueryEngine, opts: UsageOptions): Promise<UsageReport> {
-  const { asOf, catalog, schema } = checkOptions(opts);
-  const v = (name: string) => `${catalog}.${schema}.${name}`;
+  const { asOf } = checkOptions(opts);
+  const chosen = await chooseAgentSchema(engine.warehouse, opts.schema);
+  const v = (name: string) => `${chosen}.${name}`;
   const day = sqlString(asOf);
   const since = (n: number) => `day BETWEEN CAST(${day} AS DATE) - INTERVAL ${n - 1} DAY AND CAST(${day} AS DATE)`;
   const who = opts.user === undefined ? 'true' : `(user = ${sqlString(opts.user)} OR user_email = ${sqlString(opts.user)} OR user_id = ${sqlString(opts.user)})`;
@@ -73,11 +80,13 @@ export async function usageReport(engine: QueryEngine, opts: UsageOptions): Prom
        sum(tokens) FILTER (WHERE ${since(1)}) AS t1, sum(tokens) FILTER (WHERE ${since(7)}) AS t7, sum(tokens) FILTER (WHERE ${since(30)}) AS t30,
        sum(cost_usd) FILTER (WHERE ${since(1)}) AS c1, sum(cost_usd) FILTER (WHERE ${since(7)}) AS c7, sum(cost_usd) FILTER (WHERE ${since(30)}) AS c30
      FROM ${v('usage_facts')} WHERE ${who}`,
-    `WITH a AS (SELECT agent, count(DISTINCT session_id) AS sessions, count(DISTINCT user) AS users, max(time) AS last_seen
-                FROM ${v('agent_activity')} WHERE ${window} GROUP BY agent),
-          u AS (SELECT agent, sum(tokens) AS tokens, sum(cost_usd) AS cost FROM ${v('usage_facts')} WHERE ${window} GROUP BY agent)
-     SELECT a.agent, coalesce(u.tokens, 0) AS tokens, u.cost, a.sessions, a.users, strftime(a.last_seen, '%Y-%m-%d %H:%M') AS last_seen
-     FROM a LEFT JOIN u USING (agent) ORDER BY tokens DESC, a.agent`,
+    `WITH s AS (SELECT agent, count(*) AS sessions, max(last_seen) AS last_seen FROM ${v('sessions')} WHERE ${window} GROUP BY agent),
+          d AS (SELECT agent, count(DISTINCT user) AS users FROM ${v('daily_active_users')} WHERE ${window} GROUP BY agent),
+          u AS (SELECT agent, sum(tokens) AS tokens, sum(cost_usd) AS cost, max(time) AS last_seen FROM ${v('usage_facts')}
+                WHERE ${window} GROUP BY agent HAVING sum(tokens) > 0 OR sum(cost_usd) > 0)
+     SELECT agent, coalesce(u.tokens, 0) AS tokens, u.cost, coalesce(s.sessions, 0) AS sessions, coalesce(d.users, 0) AS users,
+            strftime(greatest(s.last_seen, u.last_seen), '%Y-%m-%d %H:%M') AS last_seen
+     FROM s FULL JOIN u USING (agent) LEFT JOIN d USING (agent) ORDER BY tokens DESC, agent`,
     `SELECT model, agent, sum(tokens) AS tokens, sum(cost_usd) AS cost FROM ${v('usage_facts')}
      WHERE ${window} AND model IS NOT NULL GROUP BY model, agent HAVING sum(tokens) > 0 OR sum(cost_usd) > 0
      ORDER BY tokens DESC, model LIMIT 5`,
@@ -87,7 +96,7 @@ export async function usageReport(engine: QueryEngine, opts: UsageOptions): Prom
   const [totalsResult, agentsResult, modelsResult, dailyResult, breakdownResult] = await engine.executeBatch(queries, { materialize: true });
   const [totals] = objects(totalsResult as QueryResult);
   return {
-    schema: `${catalog}.${schema}`,
+    schema: chosen,
     asOf,
     days: opts.days,
     user: opts.user ?? null,
@@ -107,12 +116,12 @@ export async function usageReport(engine: QueryEngine, opts: UsageOptions): Prom
   };
 }
 
-/** Per agent, one row per day with any activity: tokens, sessions, active time and models used. */
+/** Per agent, one row per day on which a session began or tokens were used: tokens, sessions begun, active time, models. */
 function dailySql(v: (n: string) => string, window: string): string {
-  return `WITH act AS (SELECT agent, day, count(DISTINCT session_id) AS sessions FROM ${v('agent_activity')} WHERE ${window} GROUP BY ALL),
+  return `WITH act AS (SELECT agent, day, count(*) AS sessions FROM ${v('sessions')} WHERE ${window} GROUP BY ALL),
           tok AS (SELECT agent, day, sum(tokens) AS tokens,
                          list(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL AND tokens > 0) AS models
-                  FROM ${v('usage_facts')} WHERE ${window} GROUP BY ALL),
+                  FROM ${v('usage_facts')} WHERE ${window} GROUP BY ALL HAVING sum(tokens) > 0 OR sum(cost_usd) > 0),
           tim AS (SELECT agent, day, sum(seconds) AS seconds FROM ${v('active_time')} WHERE ${window} GROUP BY ALL)
      SELECT agent, strftime(day, '%Y-%m-%d') AS date, coalesce(tok.tokens, 0) AS tokens, coalesce(act.sessions, 0) AS sessions,
             tim.seconds, coalesce(tok.models, []) AS models
@@ -136,11 +145,23 @@ function dailyTables(rows: Record<string, Json>[]): UsageReport['daily'] {
   return [...out].map(([agent, days]) => ({ agent, days }));
 }
 
+/**
+ * Tokens by the dimension from usage_facts, sessions from the sessions view: a
+ * session counts under its agent, its user, the day it began, and each model
+ * it used tokens with (one without any, under no model).
+ */
 function breakdownSql(v: (n: string) => string, window: string, by: Breakdown): string {
   const key = by === 'day' ? `strftime(day, '%Y-%m-%d')` : by;
+  const sessions =
+    by === 'model'
+      ? `SELECT model AS key, count(*) AS sessions
+         FROM (SELECT unnest(if(len(models) = 0, [NULL], models)) AS model FROM ${v('sessions')} WHERE ${window}) GROUP BY 1`
+      : `SELECT ${key} AS key, count(*) AS sessions FROM ${v('sessions')} WHERE ${window} GROUP BY 1`;
   const order = by === 'day' ? 'key' : 'tokens DESC, key';
-  return `SELECT ${key} AS key, sum(tokens) AS tokens, sum(cost_usd) AS cost, count(DISTINCT session_id) AS sessions
-     FROM ${v('usage_facts')} WHERE ${window} GROUP BY 1 ORDER BY ${order} NULLS LAST`;
+  return `WITH t AS (SELECT ${key} AS key, sum(tokens) AS tokens, sum(cost_usd) AS cost FROM ${v('usage_facts')} WHERE ${window} GROUP BY 1),
+          s AS (${sessions})
+     SELECT coalesce(t.key, s.key) AS key, coalesce(t.tokens, 0) AS tokens, t.cost, coalesce(s.sessions, 0) AS sessions
+     FROM t FULL JOIN s ON s.key IS NOT DISTINCT FROM t.key ORDER BY ${order} NULLS LAST`;
 }
 
 function breakdownRows(rows: Record<string, Json>[]): BreakdownRow[] {

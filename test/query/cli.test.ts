@@ -89,10 +89,9 @@ describe('otlp2delta usage', () => {
     expect(report.tokens.last30Days).toBe(3494);
     expect(report.breakdown.rows.map((r) => [r.key, r.tokens])).toEqual([
       ['alice@example.com', 1694],
-      // Codex metrics name no user; only its logs-only day has one.
-      [null, 1200],
+      // Codex metrics name no user; its events, which carry the same tokens, name carol.
+      ['carol@example.com', 1340],
       ['dave@example.com', 400],
-      ['carol@example.com', 140],
       ['bob@example.com', 60],
     ]);
   });

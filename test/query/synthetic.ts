@@ -224,16 +224,88 @@ function gemini(): SynthRequest[] {
   ];
 }
 
+/**
+ * Gemini CLI refusing an untrusted folder: it loads its configuration, counts
+ * a session and exits before any model call. Not a session, and erin, who did
+ * nothing else, is not an active user.
+ */
+function geminiWithoutModelCall(): SynthRequest[] {
+  const t = (m: number) => ns(DAY, 19, m);
+  const res = { 'service.name': 'gemini-cli', 'session.id': 'G2', 'process.pid': 222 };
+  const who = { 'session.id': 'G2', 'installation.id': 'inst-2', 'user.email': 'erin@example.com' };
+  return [
+    {
+      signal: 'metrics',
+      table: `${SYNTH_SCHEMA}.gemini_otel_metrics`,
+      body: metricsBody(res, [
+        sum('gemini_cli.session.count', DELTA, who, [{ start: t(0), time: t(1), value: 1 }]),
+        histogram('gemini_cli.startup.duration', DELTA, who, [{ start: t(0), time: t(1), value: 150, attrs: { phase: 'cli_startup' } }]),
+      ]),
+    },
+    {
+      signal: 'logs',
+      table: `${SYNTH_SCHEMA}.gemini_otel_logs`,
+      body: logsBody(res, [
+        { time: t(0), body: 'CLI configuration loaded.', attrs: { ...who, 'event.name': 'gemini_cli.config', model: 'auto', interactive: false } },
+      ]),
+    },
+  ];
+}
+
 export function syntheticRequests(): SynthRequest[] {
-  return [...claudeCumulative(), ...claudeDelta(), ...claudeEarly(), ...codex(), ...gemini()];
+  return [...claudeCumulative(), ...claudeDelta(), ...claudeEarly(), ...codex(), ...gemini(), ...geminiWithoutModelCall()];
+}
+
+export const PARTIAL_SCHEMA = 'partial.agent_telemetry';
+
+/**
+ * Codex whose metrics (no session) count two turns, 500 input (100 cached)
+ * and 80 output (20 reasoning), while only the first turn's
+ * response.completed event (conversation P1: 300 input, 100 cached, 50
+ * output, 20 reasoning) arrived. P1 gets that turn's 350 tokens; the other
+ * 230 (200 input, 30 output) stay without a session; 580 in all.
+ */
+export function partialCoverageRequests(): SynthRequest[] {
+  const t = (m: number) => ns(DAY, 16, m);
+  const usage = (type: string, value: number): Point => ({ start: t(0), time: t(5), value, attrs: { token_type: type } });
+  return [
+    {
+      signal: 'metrics',
+      table: `${PARTIAL_SCHEMA}.codex_otel_metrics`,
+      body: metricsBody(CODEX, [
+        histogram('codex.turn.token_usage', DELTA, { model: 'gpt-5.1-codex' }, [
+          usage('input', 500),
+          usage('cached_input', 100),
+          usage('output', 80),
+          usage('reasoning_output', 20),
+          usage('total', 580),
+        ]),
+      ]),
+    },
+    {
+      signal: 'logs',
+      table: `${PARTIAL_SCHEMA}.codex_otel_logs`,
+      body: logsBody(CODEX, [
+        {
+          time: 0n,
+          observed: t(1),
+          attrs: {
+            'event.name': 'codex.sse_event', 'event.kind': 'response.completed', 'conversation.id': 'P1', model: 'gpt-5.1-codex',
+            input_token_count: '300', cached_token_count: '100', output_token_count: '50', reasoning_token_count: '20',
+          },
+        },
+      ]),
+    },
+  ];
 }
 
 /**
  * What the views must report for synth.agent_telemetry. Claude A: 400 + 80
  * (after the restart) input, 70 + 9 output, cost 1.25 + 0.2; Claude B: 120
  * input, 15 output, cost 0.7. Bob: 60 input, 0.06 (events covered by metrics).
- * Codex: 600 input, 400 cache_read, 150 output, 50 reasoning on DAY (events
- * covered); 80/20/30/10 on LOGS_ONLY_DAY from events. Gemini: 260 input, 40
+ * Codex: 600 input, 400 cache_read, 150 output, 50 reasoning on DAY (from the
+ * events of C1, which carry the session the metrics lack: the same tokens);
+ * 80/20/30/10 on LOGS_ONLY_DAY from events. Gemini: 260 input, 40
  * cache_read, 80 output, 20 reasoning (gen_ai.* and events covered).
  */
 export const EXPECTED = {

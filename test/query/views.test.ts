@@ -38,12 +38,13 @@ describe('usage_facts over the recorded captures', () => {
       { agent: 'claude_code', token_type: 'cache_write', tokens: 15, cost: null, sources: ['claude_code.token.usage'] },
       { agent: 'claude_code', token_type: 'input', tokens: 36, cost: null, sources: ['claude_code.token.usage'] },
       { agent: 'claude_code', token_type: 'output', tokens: 9, cost: null, sources: ['claude_code.token.usage'] },
-      // Two runs of input 12 (4 cached), output 3 (1 reasoning): the sse_event copies are not added.
-      { agent: 'codex', token_type: 'cache_read', tokens: 8, cost: null, sources: ['codex.turn.token_usage'] },
-      { agent: 'codex', token_type: 'cache_write', tokens: 0, cost: null, sources: ['codex.turn.token_usage'] },
-      { agent: 'codex', token_type: 'input', tokens: 16, cost: null, sources: ['codex.turn.token_usage'] },
-      { agent: 'codex', token_type: 'output', tokens: 4, cost: null, sources: ['codex.turn.token_usage'] },
-      { agent: 'codex', token_type: 'reasoning', tokens: 2, cost: null, sources: ['codex.turn.token_usage'] },
+      // Two runs of input 12 (4 cached), output 3 (1 reasoning), once: the session-less
+      // codex.turn.token_usage metric holds the same tokens as the sse_event copies, which name the conversation.
+      { agent: 'codex', token_type: 'cache_read', tokens: 8, cost: null, sources: ['codex.sse_event'] },
+      { agent: 'codex', token_type: 'cache_write', tokens: 0, cost: null, sources: ['codex.sse_event'] },
+      { agent: 'codex', token_type: 'input', tokens: 16, cost: null, sources: ['codex.sse_event'] },
+      { agent: 'codex', token_type: 'output', tokens: 4, cost: null, sources: ['codex.sse_event'] },
+      { agent: 'codex', token_type: 'reasoning', tokens: 2, cost: null, sources: ['codex.sse_event'] },
       // Two models of 12 input, 3 output, 2 thought: gen_ai.client.token.usage and api_response are not added.
       { agent: 'gemini_cli', token_type: 'cache_read', tokens: 0, cost: null, sources: ['gemini_cli.token.usage'] },
       { agent: 'gemini_cli', token_type: 'input', tokens: 24, cost: null, sources: ['gemini_cli.token.usage'] },
@@ -54,12 +55,15 @@ describe('usage_facts over the recorded captures', () => {
   });
 
   it('finds the sessions, API requests and active time the captures hold', async () => {
-    const sessions = await objects(`SELECT agent, count(*)::INTEGER AS n, sum(tokens)::INTEGER AS tokens FROM main.agent_telemetry.sessions GROUP BY 1 ORDER BY 1`);
+    const sessions = await objects(
+      `SELECT agent, count(*)::INTEGER AS n, sum(tokens)::INTEGER AS tokens, list_sort(list_distinct(flatten(list(models)))) AS models
+       FROM main.agent_telemetry.sessions GROUP BY 1 ORDER BY 1`,
+    );
     // The cumulative Claude run was made with OTEL_METRICS_INCLUDE_SESSION_ID=false: it has no session.
     expect(sessions).toEqual([
-      { agent: 'claude_code', n: 2, tokens: 54 },
-      { agent: 'codex', n: 2, tokens: 0 },
-      { agent: 'gemini_cli', n: 1, tokens: 34 },
+      { agent: 'claude_code', n: 2, tokens: 54, models: ['claude-opus-4-8[1m]'] },
+      { agent: 'codex', n: 2, tokens: 30, models: ['gpt-5.1-codex'] },
+      { agent: 'gemini_cli', n: 1, tokens: 34, models: ['gemini-3.1-pro-preview', 'gemini-3.5-flash-lite'] },
     ]);
     const api = await objects(`SELECT agent, status, count(*)::INTEGER AS n FROM main.agent_telemetry.api_requests GROUP BY ALL ORDER BY ALL`);
     expect(api).toEqual([
