@@ -52,6 +52,39 @@ export const RETRY_AFTER_MIN_S = 1;
 /** Largest Retry-After we send: longer waits only delay the exporters' own retries. */
 export const RETRY_AFTER_MAX_S = 60;
 
+// --- sql: the query engine (sql command, usage, POST /api/2.0/sql/statements) ---
+
+/** Longest a statement may wait and run before it is cancelled (serve --sql-timeout-ms,
+ * sql --timeout-ms): the usage report over a million rows takes about 3 s, and a
+ * runaway query must not hold a query slot, a DuckDB thread and memory for ever. */
+export const SQL_TIMEOUT_MS = 30_000;
+
+/** Statements running at once: each may use every core, and ingest keeps its own
+ * instance and threads, so more would only slow every query down. */
+export const SQL_CONCURRENT_MAX = 2;
+
+/** Statements waiting for a slot before more get 429: enough for a dashboard's burst
+ * of queries, few enough that a waiting one still starts well within its timeout. */
+export const SQL_QUEUE_MAX = 8;
+
+/** Memory the query DuckDB instance may use across its statements (DuckDB
+ * memory_limit). Spilling is off (its temp directory would be readable by
+ * statements), so a statement that needs more fails instead of taking memory
+ * ingest needs. */
+export const SQL_MEMORY_LIMIT = '2GB';
+
+/** Freed memory the query DuckDB may keep cached after a statement, so a large
+ * query's memory goes back to the system once it ends. */
+export const SQL_DUCKDB_CACHE = '32MB';
+
+/** Rows one answer holds at most, like Databricks' inline results; more is truncated. */
+export const SQL_RESULT_ROWS_MAX = 100_000;
+
+/** Bytes of rows (as JSON text) one answer holds at most; more is truncated. Below
+ * Databricks' 25 MiB inline limit, and small enough that two answers being built
+ * at once stay within a few hundred MiB of heap. */
+export const SQL_RESULT_BYTES_MAX = 16 * MiB;
+
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 4318;
 export const DEFAULT_WAREHOUSE = './warehouse';
@@ -94,3 +127,69 @@ export function checkLimits(l: Limits): void {
     throw new Error(`limit bodyBytesMax (${l.bodyBytesMax}) must not exceed inflightBytesMax (${l.inflightBytesMax})`);
   }
 }
+
+// --- staging (write-ahead segments) ---
+
+/** Bytes per writev call: far below 2^31, the count some layers hold in an int32 (a 2.8 GB call came back negative). */
+export const WRITEV_BYTES_MAX = 64 * 1024 * 1024;
+/** Buffers per writev call: Linux's IOV_MAX. */
+export const WRITEV_BUFFERS_MAX = 1024;
+/** Failed loads of one segment before it is quarantined: a load error that repeats this often is in the data, not passing. */
+export const SEGMENT_COMMIT_ATTEMPTS_MAX = 5;
+
+// --- table file check (describe, optimize, repair, query errors) ---
+
+/** Data files stat'ed at once when checking a table: enough to hide disk latency, few enough to leave file handles and threads for ingestion. */
+export const FSCK_STAT_CONCURRENCY = 16;
+
+// --- http (request bodies and connections) ---
+
+/** No body bytes for this long means the client or its network stalled: OTLP exporters give up
+ * on an export after 10 s by default, and the bytes received so far sit in memory meanwhile. */
+export const BODY_IDLE_TIMEOUT_MS = 10_000;
+/** Longest time a whole body may take to arrive: three times the exporters' default export
+ * timeout, so a trickling upload cannot keep its memory and connection indefinitely. */
+export const BODY_READ_TIMEOUT_MS = 30_000;
+/** While request memory is exhausted, an upload that has not delivered BODY_PROGRESS_BYTES_MIN
+ * in this long gives its memory up (408) to requests that are moving. */
+export const BODY_STALL_RECLAIM_MS = 2_000;
+/** What counts as progress for reclaiming: one socket read's worth, so a few bytes a second
+ * cannot keep megabytes of a stalled body in memory. */
+export const BODY_PROGRESS_BYTES_MIN = 64 * 1024;
+/** Bytes of an unread body read and discarded after an early refusal, so the client finishes
+ * sending and reads the answer instead of meeting a reset: three times the default body limit. */
+export const BODY_DRAIN_BYTES_MAX = 64 * MiB;
+/** Longest time spent discarding an unread body before the connection is closed. */
+export const BODY_DRAIN_TIMEOUT_MS = 5_000;
+/** Request headers must arrive within this: an exporter sends them at once, in well under 1 KiB. */
+export const HEADERS_TIMEOUT_MS = 15_000;
+/** Node's own limit on a whole request, a backstop behind the body limits above (Node's default is 300 s). */
+export const REQUEST_TIMEOUT_MS = HEADERS_TIMEOUT_MS + BODY_READ_TIMEOUT_MS + BODY_DRAIN_TIMEOUT_MS + 10_000;
+
+// --- start-up (folder locks, input detection) ---
+
+/** Longest wait for another starter that is breaking the same stale folder lock: breaking takes
+ * a few file operations, so a wait this long means that starter is stuck, not slow. */
+export const LOCK_BREAK_WAIT_MS = 5_000;
+/** Bytes of a file read to find its first line when deciding whether it is Collector output:
+ * the first line may be a whole export request, and past this only its opening is checked. */
+export const COLLECTOR_SNIFF_BYTES_MAX = 1024 * 1024;
+
+// --- rendering (rows one export request may produce) ---
+
+/** Keys in one attribute list or key-value list: OpenTelemetry SDKs keep 128 attributes per
+ * record by default and agents send fewer than 100, so 8x the SDK default leaves room for raised
+ * limits while a map of thousands of keys is not telemetry and is refused. */
+export const ATTRIBUTES_PER_MAP_MAX = 1024;
+/** Rows one request may produce: two Parquet files' worth (FLUSH_ROWS_MAX). SDKs export at most
+ * 512 records and the Collector 8,192 per request by default, so real exports are far below it,
+ * while the millions of near-empty records a max-size body can hold are refused. */
+export const REQUEST_ROWS_MAX = 2 * FLUSH_ROWS_MAX;
+/** NDJSON bytes one request may render: 8x BODY_BYTES_MAX, above the 5-6x a max-size body of
+ * ordinary records with a 1 KiB resource expands by (resource and scope are copied into every row),
+ * ten FLUSH_BYTES_MAX batches, and far below what one Buffer holds (4 GiB); a small request whose
+ * big resource is repeated over thousands of tiny records is refused instead of staging gigabytes. */
+export const REQUEST_RENDERED_BYTES_MAX = 8 * BODY_BYTES_MAX;
+/** Longest stretch a large request renders before other requests (and /healthz) get a turn:
+ * small against the 100 ms an interactive answer may take, long enough that yielding costs little. */
+export const RENDER_SLICE_MS = 20;
