@@ -183,22 +183,27 @@ async function firstLine(file: string, layout: CollectorLayout, max: number): Pr
   return { line: lines[at], whole: at < lines.length - 1 || ended };
 }
 
+/** The first bytes of a file, enough to tell its layout. */
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Why `file` is not Collector file exporter output, or undefined when it is:
  * its first line (after decompression) must be an OTLP JSON export request. An
  * empty file is a Collector file that received nothing yet.
  */
 export async function collectorFileProblem(file: string, sniffBytesMax: number): Promise<string | undefined> {
-  const handle = await fsp.open(file, 'r');
-  const head = Buffer.alloc(8);
-  let got: number;
-  try {
-    got = (await handle.read(head, 0, 8, 0)).bytesRead;
-  } finally {
-    await handle.close();
-  }
-  if (got === 0) return undefined;
-  const layout = sniffLayout(head.subarray(0, got));
+  const head = await readHead(file);
+  if (head.length === 0) return undefined;
+  const layout = sniffLayout(head);
   // Refused with its own explanation when read: the proto form names no signal.
   if (layout === 'length-prefixed') return undefined;
   if (layout === 'length-prefixed-zstd') {
@@ -221,16 +226,9 @@ export async function collectorFileProblem(file: string, sniffBytesMax: number):
 
 /** Every export request in one Collector file, in file order. */
 export async function* readCollectorFile(file: string): AsyncGenerator<ReplayItem> {
-  const handle = await fsp.open(file, 'r');
-  const head = Buffer.alloc(8);
-  let got: number;
-  try {
-    got = (await handle.read(head, 0, 8, 0)).bytesRead;
-  } finally {
-    await handle.close();
-  }
-  if (got === 0) return;
-  const layout = sniffLayout(head.subarray(0, got));
+  const head = await readHead(file);
+  if (head.length === 0) return;
+  const layout = sniffLayout(head);
   if (layout === 'length-prefixed') {
     const message =
       'looks like length-prefixed protobuf (the file exporter\'s format: proto), which names no signal; export with format: json';

@@ -73,11 +73,8 @@ async function everyCount(schema: string, asOf: string, days: number) {
   return { view, dau, active, daily, byAgent, byDay: sum('day'), byUser: sum('user'), byModel, modelsInView };
 }
 
-describe('every session count reads one definition', () => {
-  it('agrees everywhere on the recorded runs of all three agents', async () => {
-    const c = await everyCount('main.agent_telemetry', '2026-11-21', 7);
-    // Three Claude runs, one without session ids (OTEL_METRICS_INCLUDE_SESSION_ID=false); two Codex runs; one Gemini run.
-    const expected = { claude_code: 2, codex: 2, gemini_cli: 1 };
+/** Every count of sessions per agent equals `expected`, and the totals and per-model counts agree with them. */
+function expectAgreement(c: Awaited<ReturnType<typeof everyCount>>, expected: Record<string, number>): void {
     expect(c.view).toEqual(expected);
     expect(c.dau).toEqual(expected);
     expect(c.active).toEqual(expected);
@@ -86,20 +83,21 @@ describe('every session count reads one definition', () => {
     expect(c.byDay).toBe(total(expected));
     expect(c.byUser).toBe(total(expected));
     expect(c.byModel).toEqual(c.modelsInView);
+}
+
+describe('every session count reads one definition', () => {
+  it('agrees everywhere on the recorded runs of all three agents', async () => {
+    const c = await everyCount('main.agent_telemetry', '2026-11-21', 7);
+    // Three Claude runs, one without session ids (OTEL_METRICS_INCLUDE_SESSION_ID=false); two Codex runs; one Gemini run.
+    const expected = { claude_code: 2, codex: 2, gemini_cli: 1 };
+    expectAgreement(c, expected);
     expect(c.byModel).toEqual({ 'claude-opus-4-8[1m]': 2, 'gpt-5.1-codex': 2, 'gemini-3.1-pro-preview': 1, 'gemini-3.5-flash-lite': 1 });
   });
 
   it('agrees everywhere on the synthetic sessions', async () => {
     const c = await everyCount('synth.agent_telemetry', DAY, 30);
     const expected = { claude_code: 3, codex: 2, gemini_cli: 1 };
-    expect(c.view).toEqual(expected);
-    expect(c.dau).toEqual(expected);
-    expect(c.active).toEqual(expected);
-    expect(c.daily).toEqual(expected);
-    expect(c.byAgent).toEqual(expected);
-    expect(c.byDay).toBe(total(expected));
-    expect(c.byUser).toBe(total(expected));
-    expect(c.byModel).toEqual(c.modelsInView);
+    expectAgreement(c, expected);
   });
 
   it('does not count a Gemini start-up that exited before any model call', async () => {
