@@ -118,6 +118,9 @@ export async function runRepl(engine: QueryEngine, opts: ReplOptions): Promise<n
   return new Promise<number>((resolve) => {
     // Lines are handled one at a time, in order, even while a query runs.
     let chain = Promise.resolve(true);
+    // Input may end while a statement still runs; from Node.js 22 a prompt on
+    // a closed interface throws, so the queued lines finish without one.
+    let closed = false;
     rl.setPrompt(PROMPT);
     rl.prompt();
     rl.on('line', (line) => {
@@ -125,7 +128,7 @@ export async function runRepl(engine: QueryEngine, opts: ReplOptions): Promise<n
         if (!going) return false;
         const more = await state.handle(line);
         if (!more) rl.close();
-        else {
+        else if (!closed) {
           rl.setPrompt(state.prompt());
           rl.prompt();
         }
@@ -133,6 +136,7 @@ export async function runRepl(engine: QueryEngine, opts: ReplOptions): Promise<n
       });
     });
     rl.on('close', () => {
+      closed = true;
       void chain.then(async () => {
         await saving;
         resolve(0);
