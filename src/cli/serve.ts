@@ -2,9 +2,13 @@
 import { resolveServeConfig } from '../config/serve-config.ts';
 import { startService } from './service.ts';
 import { checkFolderOption, warehouseFromArgs } from './table-arg.ts';
+import { createLogger, lineLog } from '../observe/logger.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 
-export const SERVE_HELP = `usage: otlp2delta serve [--host H] [--port P] [--warehouse DIR] [--staging DIR] [--flush-interval-ms N]
+export const SERVE_HELP = `usage: otlp2delta serve [--host H] [--port P] [--warehouse DIR] [--staging DIR]
+         [--default-table-prefix C.S.P] [--flush-interval-ms N] [--max-body-bytes N]
+         [--max-staging-bytes N] [--max-inflight-bytes N] [--capture DIR] [--auto-optimize]
+         [--sql-timeout-ms N] [--log-format text|json] [--access-log]
 
 Receives OTLP/HTTP (protobuf or JSON) on POST /api/2.0/otel/v1/{metrics,logs,traces}
 and /v1/{metrics,logs,traces}; the X-Databricks-UC-Table-Name header names the table.
@@ -12,7 +16,9 @@ and /v1/{metrics,logs,traces}; the X-Databricks-UC-Table-Name header names the t
 options:
   --host H               address to listen on (env OTLP2DELTA_HOST, default 127.0.0.1)
   --port P               port to listen on (env OTLP2DELTA_PORT, default 4318; 0 picks a free one)
-  --warehouse DIR        folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse)
+  --warehouse DIR        folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse,
+                         relative to the working directory: set the env var to pin one warehouse
+                         for serve, create-table, sql and usage alike)
   --staging DIR          write-ahead staging folder, one per server process
                          (env OTLP2DELTA_STAGING, default <warehouse>/.otlp2delta/staging)
   --default-table-prefix C.S.P
@@ -27,6 +33,11 @@ options:
                          credentials removed) for otlp2delta replay
   --auto-optimize        compact the small files of the tables being written, in the background
   --sql-timeout-ms N     cancel a POST /api/2.0/sql/statements statement after N ms (default 30000)
+  --log-format F         text (one readable line an event, the default) or json (one JSON object a
+                         line, for log shippers) (env OTLP2DELTA_LOG_FORMAT)
+  --access-log           log every request (method, path, status, time, client), not only refusals
+
+GET /metrics serves Prometheus metrics and GET /healthz a health check, on the same address.
   -h, --help             show this help`;
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -45,6 +56,8 @@ export async function runServe(argv: string[]): Promise<number> {
       capture: { type: 'string' },
       'auto-optimize': { type: 'boolean' },
       'sql-timeout-ms': { type: 'string' },
+      'log-format': { type: 'string' },
+      'access-log': { type: 'boolean' },
     },
     SERVE_HELP,
   );
@@ -69,6 +82,8 @@ export async function runServe(argv: string[]): Promise<number> {
         capture: values.capture,
         autoOptimize: values['auto-optimize'],
         sqlTimeoutMs: values['sql-timeout-ms'],
+        logFormat: values['log-format'],
+        accessLog: values['access-log'],
       },
       process.env,
     );
@@ -79,13 +94,17 @@ export async function runServe(argv: string[]): Promise<number> {
   const stagingLabel = values.staging !== undefined ? '--staging' : process.env.OTLP2DELTA_STAGING !== undefined ? 'OTLP2DELTA_STAGING' : 'staging folder';
   checkFolderOption(stagingLabel, config.staging);
   if (config.capture !== undefined) checkFolderOption('--capture', config.capture);
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const logger = createLogger(config.logFormat ?? 'text');
+  const log = lineLog(logger);
   // Handlers go in before anything else: a supervisor may signal as soon as it
   // sees the start line, or while recovery still runs.
   const stopRequested = waitForStopSignals(log);
-  const service = await startService(config, log);
+  const service = await startService(config, log, logger);
   const capture = config.capture === undefined ? '' : ` capture ${config.capture}`;
   log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture}`);
+  if (values.warehouse === undefined && process.env.OTLP2DELTA_WAREHOUSE === undefined) {
+    log(`the warehouse is the default ./warehouse of the working directory; other commands run elsewhere would use another one (pin it with --warehouse or OTLP2DELTA_WAREHOUSE=${service.warehouse})`);
+  }
   const signal = await stopRequested.first;
   log(`${signal}: stopping intake, writing staged rows`);
   try {

@@ -14,6 +14,9 @@ import { InflightBudget } from '../ingest/budget.ts';
 import { Pipeline } from '../ingest/pipeline.ts';
 import { QueryEngine } from '../query/engine.ts';
 import { openStaging } from '../wal/staging.ts';
+import { eventLogFromLines, type EventLog } from '../observe/event-log.ts';
+import { ServiceMetrics } from '../observe/metrics.ts';
+import { RejectionLog } from '../observe/rejection-log.ts';
 import { SIGNALS } from '../ingest/signals.ts';
 import type { Signal } from '../otlp/types.ts';
 import { parseTableName, type TableName } from '../tables/names.ts';
@@ -23,6 +26,7 @@ export type Service = {
   warehouse: string;
   staging: string;
   pipeline: Pipeline;
+  metrics: ServiceMetrics;
   /** Stops intake, commits everything staged, closes. Safe to call twice. */
   stop(): Promise<boolean>;
 };
@@ -44,7 +48,11 @@ function defaultTables(prefix: string | undefined): ((signal: Signal) => TableNa
   return (signal) => parseTableName(`${prefix}_otel_${SIGNALS[signal].tableKind}`, '--default-table-prefix');
 }
 
-export async function startService(config: ServeConfig, log: (line: string) => void): Promise<Service> {
+/**
+ * `log` takes plain lines (start, stop, recovery); `events`, when given,
+ * takes the structured ones (refusals, access lines) with their fields.
+ */
+export async function startService(config: ServeConfig, log: (line: string) => void, events?: EventLog): Promise<Service> {
   const warehouse = path.resolve(config.warehouse);
   // Before anything is staged: a folder that cannot take writes would get
   // rows acknowledged that can never be committed.
@@ -62,7 +70,19 @@ export async function startService(config: ServeConfig, log: (line: string) => v
   };
   try {
     // Recovery happens here, before the port is opened: staged rows go first.
-    const pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log });
+    let pipelineRef: Pipeline | undefined;
+    const metrics = new ServiceMetrics(async () => ({
+      rows: (await pipelineRef?.pendingRows()) ?? 0,
+      bytes: pipelineRef?.budget.usedBytes ?? 0,
+    }));
+    const pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log, metrics });
+    pipelineRef = pipeline;
+    const eventLog = events ?? eventLogFromLines(log);
+    const rejections = new RejectionLog(eventLog, {
+      onSuppressed: () => metrics.logLinesSuppressed.inc(),
+      ...(config.rejectionLogBurst !== undefined ? { burst: config.rejectionLogBurst } : {}),
+    });
+    closers.push(() => rejections.close());
     let drained = false;
     closers.push(async () => {
       drained = await pipeline.close(SHUTDOWN_DEADLINE_MS);
@@ -82,6 +102,9 @@ export async function startService(config: ServeConfig, log: (line: string) => v
       accepting: () => accepting,
       ...(capture ? { capture } : {}),
       sql,
+      rejections,
+      metrics,
+      ...(config.accessLog ? { accessLog: eventLog } : {}),
     });
     const server = await listen(app, config.host, config.port);
     closers.push(() => server.close());
@@ -103,7 +126,7 @@ export async function startService(config: ServeConfig, log: (line: string) => v
       })();
       return stopping;
     };
-    return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, stop };
+    return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, stop };
   } catch (e) {
     await closeAll();
     throw e;

@@ -193,3 +193,17 @@ export const REQUEST_RENDERED_BYTES_MAX = 8 * BODY_BYTES_MAX;
 /** Longest stretch a large request renders before other requests (and /healthz) get a turn:
  * small against the 100 ms an interactive answer may take, long enough that yielding costs little. */
 export const RENDER_SLICE_MS = 20;
+
+// --- logging ---
+
+/** Rejection lines logged per reason and table in one window: enough to show the cause with its
+ * client details, while a fleet of misconfigured exporters retrying every few seconds adds one
+ * summary line a window instead of thousands (the refusals are all still counted in /metrics). */
+export const REJECTION_LOG_BURST = 5;
+/** The rate-limit window of rejection lines: a minute, so a summary line comes at most that late. */
+export const REJECTION_LOG_WINDOW_MS = 60_000;
+/** Distinct reason-and-table pairs tracked at once: table names come from clients, so the set
+ * is bounded; past it the pairs share one allowance and one summary. */
+export const REJECTION_LOG_KEYS_MAX = 1_000;
+/** Characters of a client-supplied value (table header, user agent) put in a log line. */
+export const LOGGED_VALUE_CHARS_MAX = 200;

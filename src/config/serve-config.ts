@@ -1,6 +1,7 @@
 // Serve configuration from flags and environment, validated once at start-up
 // with messages that name the setting, the rule and the value.
 import path from 'node:path';
+import { LOG_FORMATS, type LogFormat } from '../observe/logger.ts';
 import { parseTableName } from '../tables/names.ts';
 import { checkLimits, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, DEFAULT_WAREHOUSE, type Limits } from './limits.ts';
 
@@ -19,6 +20,12 @@ export type ServeConfig = {
   autoOptimize?: boolean;
   /** Statement timeout of the SQL endpoint (--sql-timeout-ms); the engine's default when absent. */
   sqlTimeoutMs?: number | undefined;
+  /** --log-format: text lines for people, JSON lines for log shippers. */
+  logFormat?: LogFormat;
+  /** --access-log: one line per request, not only refusals. */
+  accessLog?: boolean;
+  /** Rejection lines per reason and table a window; REJECTION_LOG_BURST unless set (tests). */
+  rejectionLogBurst?: number;
 };
 
 export type ServeInputs = {
@@ -34,6 +41,8 @@ export type ServeInputs = {
   capture?: string | undefined;
   autoOptimize?: boolean | undefined;
   sqlTimeoutMs?: string | undefined;
+  logFormat?: string | undefined;
+  accessLog?: boolean | undefined;
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -73,5 +82,21 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
   if (defaultTablePrefix !== undefined) parseTableName(defaultTablePrefix, '--default-table-prefix');
   if (flags.capture !== undefined && flags.capture.trim() === '') throw new Error('--capture must name a folder');
   const sqlTimeoutMs = flags.sqlTimeoutMs === undefined ? undefined : integer('--sql-timeout-ms', flags.sqlTimeoutMs, 1, 86_400_000);
-  return { host, port, warehouse, staging, defaultTablePrefix, limits, capture: flags.capture, autoOptimize: flags.autoOptimize ?? false, sqlTimeoutMs };
+  const logFormat = flags.logFormat ?? env.OTLP2DELTA_LOG_FORMAT ?? 'text';
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new Error(`--log-format must be ${LOG_FORMATS.join(' or ')}, got ${JSON.stringify(logFormat)}`);
+  }
+  return {
+    host,
+    port,
+    warehouse,
+    staging,
+    defaultTablePrefix,
+    limits,
+    capture: flags.capture,
+    autoOptimize: flags.autoOptimize ?? false,
+    sqlTimeoutMs,
+    logFormat: logFormat as LogFormat,
+    accessLog: flags.accessLog ?? false,
+  };
 }

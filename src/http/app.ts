@@ -8,13 +8,17 @@ import { OtlpError } from '../errors.ts';
 import type { InflightBudget } from '../ingest/budget.ts';
 import type { IngestRequest, IngestResult } from '../ingest/pipeline.ts';
 import { decompress, parseContentEncoding } from '../otlp/compression.ts';
-import type { Signal } from '../otlp/types.ts';
+import type { Signal, WireEncoding } from '../otlp/types.ts';
 import { formatTableName, parseTableName, type TableName } from '../tables/names.ts';
 import { bearerToken } from './auth.ts';
 import { readBody, type BodyReadOptions } from './body.ts';
 import { parseContentType, responseEncoding } from './content-type.ts';
 import { drainUnreadBody, type DrainLimits } from './drain.ts';
-import { errorResponse, exportResponse, refusal, type Logger } from './respond.ts';
+import { errorResponse, exportResponse, type Logger } from './respond.ts';
+import { eventLogFromLines, type EventLog } from '../observe/event-log.ts';
+import { noteRequest, observeRequests } from '../observe/http-observer.ts';
+import type { ServiceMetrics } from '../observe/metrics.ts';
+import { RejectionLog } from '../observe/rejection-log.ts';
 import { handleStatement, type StatementRunner } from './statements.ts';
 
 export const TABLE_HEADER = 'x-databricks-uc-table-name';
@@ -39,6 +43,12 @@ export type AppOptions = {
   bodyTimeouts?: Pick<BodyReadOptions, 'idleTimeoutMs' | 'readTimeoutMs'>;
   /** Bounds on discarding an unread body after an early answer; the defaults are BODY_DRAIN_*. */
   drain?: DrainLimits;
+  /** Refused requests are logged here, rate-limited; by default through `log`. */
+  rejections?: RejectionLog;
+  /** Served at GET /metrics and fed by every request, when given. */
+  metrics?: ServiceMetrics;
+  /** --access-log: one line per request. */
+  accessLog?: EventLog;
 };
 
 const SIGNAL_PATHS: [Signal, string][] = [
@@ -49,13 +59,19 @@ const SIGNAL_PATHS: [Signal, string][] = [
 
 type Env = { Bindings: HttpBindings };
 
-/** Method and path of a request for log lines, without the query string. */
-const where = (c: Context<Env>) => `${c.req.method} ${c.req.path}`;
+const SQL_ROUTE = '/api/2.0/sql/statements';
+
+/** The error answer for `err`, with its reason noted for the request's log line and metrics. */
+function refuse(c: Context<Env>, err: unknown, encoding: WireEncoding, log: Logger): Response {
+  const e = err instanceof OtlpError ? err : undefined;
+  noteRequest(c, { reason: e?.kind ?? 'internal', message: e?.message ?? 'internal error while handling the request' });
+  return errorResponse(err, encoding, log);
+}
 
 function notAllowed(opts: AppOptions) {
   return (c: Context<Env>): Response => {
     const e = new OtlpError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}: use POST`);
-    const res = refusal(e, responseEncoding(c.req.header('content-type')), opts.log, where(c));
+    const res = refuse(c, e, responseEncoding(c.req.header('content-type')), opts.log);
     res.headers.set('allow', 'POST');
     return res;
   };
@@ -66,6 +82,7 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions): 
   const replyIn = responseEncoding(contentType);
   const receivedAt = new Date();
   const hold = opts.inflight.open();
+  noteRequest(c, { signal });
   try {
     if (!opts.accepting()) {
       throw new OtlpError('unavailable', 'the server is shutting down; retry against another instance or later', {
@@ -76,14 +93,17 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions): 
     const contentEncoding = parseContentEncoding(c.req.header('content-encoding'));
     const header = c.req.header(TABLE_HEADER);
     const fallback = header === undefined ? opts.defaultTable?.(signal) : undefined;
+    noteRequest(c, { table: fallback ? formatTableName(fallback) : header });
     const table = fallback ?? parseTableName(header);
     bearerToken(c.req.header('authorization')); // read, not yet enforced
     const raw = await readBody(c.env.incoming, opts.bodyBytesMax, { hold, ...opts.bodyTimeouts });
+    noteRequest(c, { receivedBytes: raw.length });
     const body = await decompress(raw, contentEncoding, opts.bodyBytesMax);
     if (body !== raw && !hold.tryAdd(body.length)) {
       throw new OtlpError('overloaded', 'the server holds as much request data as it may; retry later', { retryAfterSeconds: 1 });
     }
     const result = await opts.ingestor.ingest({ signal, table, encoding, body });
+    noteRequest(c, { table: formatTableName(table), tableKnown: true, rows: result.rows, rejected: result.rejected, message: result.message });
     // --- capture: only accepted requests, with the body as received ---
     if (opts.capture) {
       const { rows, rejected } = result;
@@ -94,7 +114,7 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions): 
     return exportResponse(signal, encoding, result.rejected, result.message);
   } catch (e) {
     // A body left unread is drained after the answer (see the middleware in createApp).
-    return refusal(e, replyIn, opts.log, where(c));
+    return refuse(c, e, replyIn, opts.log);
   } finally {
     hold.release();
   }
@@ -102,12 +122,30 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions): 
 
 export function createApp(opts: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
+  const routes = new Set(['/healthz', '/metrics', SQL_ROUTE, ...SIGNAL_PATHS.flatMap(([, s]) => [`/api/2.0/otel/v1/${s}`, `/v1/${s}`])]);
+  // Registered first, so it sees every answer, the drained ones included.
+  app.use(
+    observeRequests({
+      routes,
+      quietRoutes: new Set([SQL_ROUTE]),
+      metrics: opts.metrics,
+      rejections: opts.rejections ?? new RejectionLog(eventLogFromLines(opts.log)),
+      access: opts.accessLog,
+    }),
+  );
   // Whatever a handler left of the request body is read and discarded within
   // bounds, so an early answer (413, 415, 405, 404, 408) reaches the client.
   app.use(async (c, next) => {
     await next();
     if (c.env?.incoming) drainUnreadBody(c.env.incoming, c.env.outgoing, opts.log, opts.drain);
   });
+  const metrics = opts.metrics;
+  if (metrics) {
+    app.get('/metrics', async (c) => {
+      const { contentType, body } = await metrics.exposition();
+      return c.body(body, 200, { 'content-type': contentType });
+    });
+  }
   app.get('/healthz', (c) => c.json({ status: opts.accepting() ? 'ok' : 'stopping' }, opts.accepting() ? 200 : 503));
   for (const [signal, suffix] of SIGNAL_PATHS) {
     const handler = (c: Context<Env>) => handleExport(c, signal, opts);
@@ -119,16 +157,16 @@ export function createApp(opts: AppOptions): Hono<Env> {
   }
   // --- SQL statements: read-only queries over the warehouse ---
   const sql = opts.sql;
-  if (sql) app.post('/api/2.0/sql/statements', (c) => handleStatement(c, sql));
+  if (sql) app.post(SQL_ROUTE, (c) => handleStatement(c, sql, opts.metrics));
   // --- end SQL statements ---
   app.notFound((c) =>
-    refusal(
+    refuse(
+      c,
       new OtlpError('not_found', `no such endpoint ${c.req.method} ${c.req.path}; OTLP exports go to POST /api/2.0/otel/v1/{metrics,logs,traces}`),
       responseEncoding(c.req.header('content-type')),
       opts.log,
-      where(c),
     ),
   );
-  app.onError((err, c) => errorResponse(err, responseEncoding(c.req.header('content-type')), opts.log));
+  app.onError((err, c) => refuse(c, err, responseEncoding(c.req.header('content-type')), opts.log));
   return app;
 }

@@ -17,19 +17,6 @@ export function errorResponse(err: unknown, encoding: WireEncoding, log?: Logger
   return new Response(encodeStatus(encoding, info.grpc, e.message), { status: info.http, headers });
 }
 
-/**
- * errorResponse plus one log line naming the refusal, for the operator. 429 and
- * 503 are left out: they come in floods exactly when the process is busiest,
- * one per attempt of requests the exporters retry anyway.
- */
-export function refusal(err: unknown, encoding: WireEncoding, log: Logger, where: string): Response {
-  const res = errorResponse(err, encoding, log);
-  if (isOtlpError(err) && err.kind !== 'overloaded' && err.kind !== 'unavailable' && err.kind !== 'internal') {
-    log(`refused ${res.status} ${where}: ${err.message}`);
-  }
-  return res;
-}
-
 export function exportResponse(
   signal: Signal,
   encoding: WireEncoding,

@@ -11,6 +11,7 @@ import type { QueryResult } from '../duckdb/db.ts';
 import { isOtlpError } from '../errors.ts';
 import { cellText } from '../query/format.ts';
 import { QueryError } from '../query/read-only.ts';
+import type { ServiceMetrics } from '../observe/metrics.ts';
 import { readBody } from './body.ts';
 
 /** What the route needs from the query engine. */
@@ -112,19 +113,34 @@ const QUERY_FAILURES: Record<QueryError['code'], [400 | 429 | 503, string]> = {
   closed: [503, 'TEMPORARILY_UNAVAILABLE'],
 };
 
-export async function handleStatement(c: Context<Env>, runner: StatementRunner): Promise<Response> {
+export async function handleStatement(c: Context<Env>, runner: StatementRunner, metrics?: ServiceMetrics): Promise<Response> {
+  const started = process.hrtime.bigint();
+  let outcome = 'internal';
+  try {
+    return await answer(c, runner, (o) => (outcome = o));
+  } finally {
+    metrics?.sqlStatements.inc({ outcome });
+    metrics?.sqlSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+async function answer(c: Context<Env>, runner: StatementRunner, outcome: (o: string) => void): Promise<Response> {
   let request: Request;
   try {
     request = parseRequest(await readBody(c.env.incoming, REQUEST_BYTES_MAX));
   } catch (e) {
+    outcome('bad_request');
     if (e instanceof BadRequest) return failure(c, 400, 'INVALID_PARAMETER_VALUE', e.message);
     if (isOtlpError(e) && e.kind === 'too_large') return failure(c, 413, 'INVALID_PARAMETER_VALUE', e.message);
     throw e;
   }
   try {
-    return c.json(statementResponse(await runner.execute(request.statement, { rowLimit: request.rowLimit, byteLimit: request.byteLimit })));
+    const result = await runner.execute(request.statement, { rowLimit: request.rowLimit, byteLimit: request.byteLimit });
+    outcome(result.truncated ? 'truncated' : 'succeeded');
+    return c.json(statementResponse(result));
   } catch (e) {
     if (e instanceof QueryError) {
+      outcome(e.code);
       const [status, code] = QUERY_FAILURES[e.code];
       return failure(c, status, code, e.message);
     }

@@ -13,6 +13,7 @@ import { Lane } from './lane.ts';
 import { TableRegistry, type TableHandle } from './registry.ts';
 import { SIGNALS, signalForKind } from './signals.ts';
 import { TableWriter } from './table-writer.ts';
+import type { ServiceMetrics } from '../observe/metrics.ts';
 
 export type IngestRequest = {
   signal: Signal;
@@ -30,6 +31,7 @@ export type PipelineOptions = {
   staging: Staging;
   limits: Limits;
   log: (line: string) => void;
+  metrics?: ServiceMetrics | undefined;
 };
 
 /**
@@ -107,7 +109,10 @@ export class Pipeline {
       });
     }
     const batch = encodeBatch(req);
-    if (batch.ndjson) await (await this.writerFor(handle)).append(batch.ndjson, batch.result.rows, batch.lineBytesMax);
+    if (batch.ndjson) {
+      await (await this.writerFor(handle)).append(batch.ndjson, batch.result.rows, batch.lineBytesMax);
+      this.opts.metrics?.stagedBytes.inc({ table: handle.fullName }, batch.ndjson.length);
+    }
     return batch.result;
   }
 

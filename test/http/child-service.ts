@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-export type ChildService = { url: string; stderr: () => string; stop(): Promise<void> };
+export type ChildService = { url: string; warehouse: string; stderr: () => string; stop(): Promise<void> };
 
 export async function startChildService(args: string[] = []): Promise<ChildService> {
   const warehouse = await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-child-'));
@@ -32,6 +32,7 @@ export async function startChildService(args: string[] = []): Promise<ChildServi
   }
   return {
     url,
+    warehouse,
     stderr: () => err,
     async stop() {
       child.kill('SIGTERM');

@@ -22,7 +22,7 @@ export type TestService = {
 };
 
 export async function startTestService(
-  opts: { flushIntervalMs?: number; maxBodyBytes?: number; capture?: string; flushRowsMax?: number } = {},
+  opts: { flushIntervalMs?: number; maxBodyBytes?: number; capture?: string; flushRowsMax?: number; rejectionLogBurst?: number } = {},
 ): Promise<TestService> {
   const warehouse = await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-test-'));
   const config = resolveServeConfig(
@@ -37,6 +37,9 @@ export async function startTestService(
     {},
   );
   if (opts.flushRowsMax !== undefined) config.limits.flushRowsMax = opts.flushRowsMax;
+  // Each test looks for the line of its own refusal, so the burst of the
+  // rejection log's rate limit is raised past what one test file sends.
+  config.rejectionLogBurst = opts.rejectionLogBurst ?? 10_000;
   const logs: string[] = [];
   const service = await startService(config, (l) => logs.push(l));
   const dirOf = (name: string) => tableDir(warehouse, parseTableName(name));

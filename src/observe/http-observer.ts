@@ -1,0 +1,102 @@
+// One middleware sees every answered request: it counts it in the metrics,
+// writes the access log line (--access-log) and, for a refusal, the rate-
+// limited rejection line. Handlers only leave a note of what they learnt
+// (reason, signal, table, rows), so outcomes are reported in one place.
+import type { IncomingMessage } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
+import type { Context, MiddlewareHandler } from 'hono';
+import { ERROR_KINDS, type ErrorKind } from '../errors.ts';
+import type { EventLog } from './event-log.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import { shortValue, type RejectionLog } from './rejection-log.ts';
+
+export type RequestNote = {
+  reason?: string;
+  message?: string;
+  signal?: string;
+  table?: string;
+  /** The table exists in the warehouse, so its name may be a metric label. */
+  tableKnown?: boolean;
+  rows?: number;
+  rejected?: number;
+  receivedBytes?: number;
+};
+
+const notes = new WeakMap<IncomingMessage, RequestNote>();
+
+/** Adds to what is known of the request `c` is answering. */
+export function noteRequest(c: Context<{ Bindings: HttpBindings }>, note: RequestNote): void {
+  const incoming = c.env?.incoming;
+  if (!incoming) return;
+  notes.set(incoming, { ...notes.get(incoming), ...note });
+}
+
+const KIND_BY_STATUS = new Map<number, ErrorKind>(
+  (Object.entries(ERROR_KINDS) as [ErrorKind, { http: number }][]).map(([kind, info]) => [info.http, kind]),
+);
+
+export type ObserverOptions = {
+  /** Routes counted under their own path; any other path is counted as "other". */
+  routes: ReadonlySet<string>;
+  /** Routes whose refusals are logged elsewhere (the SQL engine logs its own). */
+  quietRoutes?: ReadonlySet<string>;
+  metrics?: ServiceMetrics | undefined;
+  rejections?: RejectionLog | undefined;
+  access?: EventLog | undefined;
+};
+
+export function observeRequests(opts: ObserverOptions): MiddlewareHandler<{ Bindings: HttpBindings }> {
+  return async (c, next) => {
+    const started = process.hrtime.bigint();
+    await next();
+    const incoming = c.env?.incoming;
+    const note = (incoming && notes.get(incoming)) || {};
+    const status = c.res.status;
+    const route = opts.routes.has(c.req.path) ? c.req.path : 'other';
+    const reason = status < 400 ? '' : (note.reason ?? KIND_BY_STATUS.get(status) ?? `http_${status}`);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const m = opts.metrics;
+    if (m) {
+      m.requests.inc({ route, status: String(status), reason });
+      m.requestSeconds.observe({ route }, seconds);
+      if (note.signal !== undefined && note.receivedBytes !== undefined) m.receivedBytes.inc({ signal: note.signal }, note.receivedBytes);
+      if (note.signal !== undefined && note.table !== undefined && note.tableKnown && status === 200) {
+        const labels = { table: note.table, signal: note.signal };
+        if (note.rows) m.recordsAccepted.inc(labels, note.rows);
+        if (note.rejected) m.recordsRejected.inc(labels, note.rejected);
+      }
+    }
+    const remote = incoming?.socket?.remoteAddress;
+    const userAgent = c.req.header('user-agent');
+    if (opts.access) {
+      const fields = {
+        method: c.req.method,
+        path: c.req.path,
+        status,
+        ms: Math.round(seconds * 1000 * 10) / 10,
+        remote,
+        userAgent: shortValue(userAgent),
+        signal: note.signal,
+        table: shortValue(note.table),
+        rows: note.rows,
+        rejected: note.rejected || undefined,
+        bytes: note.receivedBytes,
+      };
+      opts.access.info(fields, `${c.req.method} ${c.req.path} ${status} ${fields.ms} ms`);
+    }
+    const refused = status >= 400 || (note.rejected ?? 0) > 0;
+    if (refused && opts.rejections && !opts.quietRoutes?.has(c.req.path)) {
+      opts.rejections.record({
+        status,
+        reason: status < 400 ? 'partial_success' : reason,
+        message: note.message ?? `answered ${status}`,
+        method: c.req.method,
+        path: c.req.path,
+        signal: note.signal,
+        table: note.table,
+        remote,
+        userAgent,
+      });
+    }
+  };
+}

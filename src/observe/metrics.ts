@@ -1,0 +1,125 @@
+// Prometheus metrics of one service instance, on a registry of its own (not
+// prom-client's global one), so services started side by side in one process
+// each count only their own traffic.
+//
+// Label values come from closed sets (route, status, reason, signal) or from
+// tables that exist in the warehouse: a request naming a table that does not
+// exist is counted by reason only, so a client cannot grow the label space.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Seconds buckets for commits and for ack-to-visible lag: a flush interval is 1 s by default. */
+const COMMIT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const LAG_BUCKETS = [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60, 300];
+const SQL_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60];
+const REQUEST_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export type StagingBacklog = { rows: number; bytes: number };
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'otlp2delta_http_requests_total',
+    help: 'HTTP requests answered, by route, status code and refusal reason ("" when accepted)',
+    labelNames: ['route', 'status', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly requestSeconds = new Histogram({
+    name: 'otlp2delta_http_request_duration_seconds',
+    help: 'Time from a request arriving to its answer, by route',
+    labelNames: ['route'] as const,
+    buckets: REQUEST_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly recordsAccepted = new Counter({
+    name: 'otlp2delta_records_accepted_total',
+    help: 'Data points, log records and spans staged (acknowledged), by table and signal',
+    labelNames: ['table', 'signal'] as const,
+    registers: [this.registry],
+  });
+  readonly recordsRejected = new Counter({
+    name: 'otlp2delta_records_rejected_total',
+    help: 'Records refused inside an accepted request (OTLP partial success), by table and signal',
+    labelNames: ['table', 'signal'] as const,
+    registers: [this.registry],
+  });
+  readonly receivedBytes = new Counter({
+    name: 'otlp2delta_received_bytes_total',
+    help: 'Request body bytes as received (before decompression) on export routes, by signal',
+    labelNames: ['signal'] as const,
+    registers: [this.registry],
+  });
+  readonly stagedBytes = new Counter({
+    name: 'otlp2delta_staged_bytes_total',
+    help: 'Row bytes written to the staging log, by table',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+  readonly commitSeconds = new Histogram({
+    name: 'otlp2delta_commit_duration_seconds',
+    help: 'Time to write one staged segment as Parquet and commit it to the Delta log, by table',
+    labelNames: ['table'] as const,
+    buckets: COMMIT_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly commitFailures = new Counter({
+    name: 'otlp2delta_commit_failures_total',
+    help: 'Commit attempts that failed and will be retried, by table',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+  readonly committedRows = new Counter({
+    name: 'otlp2delta_committed_rows_total',
+    help: 'Rows made visible in Delta tables, by table',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+  readonly ackToVisible = new Histogram({
+    name: 'otlp2delta_ack_to_visible_seconds',
+    help: 'Time from the oldest acknowledgement of a segment to its rows being visible in the table, by table',
+    labelNames: ['table'] as const,
+    buckets: LAG_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly sqlStatements = new Counter({
+    name: 'otlp2delta_sql_statements_total',
+    help: 'SQL statements run through POST /api/2.0/sql/statements, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly sqlSeconds = new Histogram({
+    name: 'otlp2delta_sql_duration_seconds',
+    help: 'Time to run one SQL statement and read its answer',
+    buckets: SQL_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly logLinesSuppressed = new Counter({
+    name: 'otlp2delta_log_rejections_suppressed_total',
+    help: 'Rejection log lines left out by the per-reason-and-table rate limit (the refusals are still counted in otlp2delta_http_requests_total)',
+    registers: [this.registry],
+  });
+
+  constructor(backlog: () => Promise<StagingBacklog>) {
+    const registry = this.registry;
+    new Gauge({
+      name: 'otlp2delta_staging_backlog_rows',
+      help: 'Rows acknowledged and staged but not yet committed',
+      registers: [registry],
+      async collect() {
+        this.set((await backlog()).rows);
+      },
+    });
+    new Gauge({
+      name: 'otlp2delta_staging_backlog_bytes',
+      help: 'Staged bytes not yet committed (what --max-staging-bytes bounds)',
+      registers: [registry],
+      async collect() {
+        this.set((await backlog()).bytes);
+      },
+    });
+    collectDefaultMetrics({ register: registry, prefix: 'otlp2delta_' });
+  }
+
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
