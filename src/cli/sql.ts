@@ -10,7 +10,7 @@ import { runRepl } from './sql-repl.ts';
 import { warehouseFromArgs } from './table-arg.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 
-export const SQL_HELP = `usage: otlp2delta sql "<statement>" [--warehouse DIR] [--format table|csv|json|ndjson]
+export const SQL_HELP = `usage: otlp2delta sql "<statement>" [--warehouse DIR] [--format table|csv|json|ndjson] [--timeout-ms N] [--show-generated-sql]
        otlp2delta sql -f FILE [--warehouse DIR] [--format ...]
        otlp2delta sql [--warehouse DIR]          (interactive prompt)
 
@@ -31,6 +31,9 @@ options:
   --format F         table (default), csv, json (an array) or ndjson
   --warehouse DIR    folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse)
   --timeout-ms N     cancel a statement that runs longer than N ms (default ${SQL_TIMEOUT_MS})
+  --show-generated-sql
+                     end an error message with the SQL the statement was rewritten to (table
+                     names become views over the tables' current files)
   -h, --help         show this help`;
 
 /** The note shown when a result was cut at the limits. */
@@ -68,7 +71,7 @@ async function readStdin(): Promise<string> {
 export async function runSql(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { file: { type: 'string', short: 'f' }, format: { type: 'string' }, warehouse: { type: 'string' }, 'timeout-ms': { type: 'string' } },
+    { file: { type: 'string', short: 'f' }, format: { type: 'string' }, warehouse: { type: 'string' }, 'timeout-ms': { type: 'string' }, 'show-generated-sql': { type: 'boolean' } },
     SQL_HELP,
   );
   if (values.help) {
@@ -84,7 +87,7 @@ export async function runSql(argv: string[]): Promise<number> {
   if (!/^\d+$/.test(timeoutRaw ?? '1') || !Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
     throw new UsageError(`--timeout-ms must be a positive integer, got ${JSON.stringify(timeoutRaw)}`, SQL_HELP);
   }
-  const engine = await QueryEngine.open({ warehouse: warehouseFromArgs(values.warehouse), timeoutMs });
+  const engine = await QueryEngine.open({ warehouse: warehouseFromArgs(values.warehouse), timeoutMs, showGeneratedSql: values['show-generated-sql'] ?? false });
   const out = (s: string) => process.stdout.write(`${s}\n`);
   try {
     if (positionals.length === 0 && values.file === undefined && process.stdin.isTTY) {

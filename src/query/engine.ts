@@ -20,6 +20,7 @@ import { Slots } from './slots.ts';
 import { findThreePartNames, replaceRanges } from './sql-text.ts';
 import { explainMissingFile } from './missing-file.ts';
 import { creationOrder, loadViews, renderView, SOURCE_PLACEHOLDERS, type ViewDef } from './views.ts';
+import { missingNameMessage, missingRelation, withoutStatementExcerpt } from './name-hints.ts';
 import { activeFilePaths, listTableNames, NotOtelLayout, relationSql, unionRelationSql, Warehouse, type WarehouseTable } from './warehouse.ts';
 
 export type { QueryResult } from '../duckdb/db.ts';
@@ -39,6 +40,8 @@ export type QueryEngineOptions = {
   timeoutMs?: number;
   /** Where refusals and cancellations are reported. */
   log?: (line: string) => void;
+  /** Error messages end with the SQL the statement was rewritten to (sql --show-generated-sql). */
+  showGeneratedSql?: boolean;
 };
 
 /** What one answer may hold; each is capped at the engine's own maximum. */
@@ -69,6 +72,7 @@ export class QueryEngine {
     private readonly slots: Slots,
     readonly timeoutMs: number,
     private readonly log: (line: string) => void,
+    private readonly showGeneratedSql: boolean,
   ) {}
 
   /** Opens a DuckDB instance that can read files below the warehouse and nothing else. */
@@ -90,7 +94,7 @@ export class QueryEngine {
       onlyDirectories: [root],
     });
     const slots = new Slots(opts.maxConcurrent ?? SQL_CONCURRENT_MAX, opts.queueMax ?? SQL_QUEUE_MAX);
-    return new QueryEngine(db, new Warehouse(root, db), slots, timeoutMs, opts.log ?? (() => undefined));
+    return new QueryEngine(db, new Warehouse(root, db), slots, timeoutMs, opts.log ?? (() => undefined), opts.showGeneratedSql ?? false);
   }
 
   /** The names of the normalised views every catalog.schema offers. */
@@ -143,13 +147,19 @@ export class QueryEngine {
         } catch (e) {
           throw new QueryError(`could not read the tables the statement names: ${(e as Error).message}`, 'failed', { cause: e });
         }
-        for (const sql of plan.sqls) await go(() => assertReadOnly(conn, sql));
         const results: QueryResult[] = [];
-        for (const sql of plan.sqls) {
+        for (const [i, sql] of plan.sqls.entries()) {
+          try {
+            await go(() => assertReadOnly(conn, sql));
+          } catch (e) {
+            throw await this.explained(e, statements[i] as string, sql);
+          }
+        }
+        for (const [i, sql] of plan.sqls.entries()) {
           try {
             results.push(await go(() => conn.query(sql, limits)));
           } catch (e) {
-            throw new QueryError((e as Error).message, 'failed', { cause: e });
+            throw await this.explained(e, statements[i] as string, sql);
           }
         }
         return results;
@@ -193,6 +203,27 @@ export class QueryEngine {
     return e;
   }
 
+  /** Every name a statement may read: the tables, and each schema's views. */
+  private async knownNames(): Promise<string[]> {
+    const tables = await this.tableNames();
+    const schemas = new Set(tables.map((t) => t.slice(0, t.lastIndexOf('.'))));
+    return [...tables, ...[...schemas].flatMap((s) => this.viewNames().map((v) => `${s}.${v}`))];
+  }
+
+  /**
+   * DuckDB's error in our terms: a name it cannot find gets the nearest
+   * three-part names, and the excerpt of the generated SQL is left out.
+   */
+  private async explained(e: unknown, statement: string, sql: string): Promise<unknown> {
+    if (e instanceof QueryError && e.code !== 'failed') return e;
+    const message = (e as Error).message;
+    const missing = missingRelation(message);
+    if (missing !== undefined) return new QueryError(missingNameMessage(missing, await this.knownNames(), new Set(this.views.keys())), 'invalid', { cause: e });
+    if (sql === statement) return e instanceof QueryError ? e : new QueryError(message, 'failed', { cause: e });
+    const generated = this.showGeneratedSql ? `\n\ngenerated SQL:\n${sql}` : '';
+    return new QueryError(`${withoutStatementExcerpt(message)}${generated}`, 'failed', { cause: e });
+  }
+
   /** What each three-part name refers to; names outside the warehouse are left alone. */
   private async resolve(parts: [string, string, string]): Promise<Found | undefined> {
     const [catalog, schema, name] = parts;
@@ -203,7 +234,7 @@ export class QueryEngine {
     if (table) return { kind: 'table', key, table };
     if (this.views.has(name) && (await this.warehouse.hasSchema(catalog, schema))) return { kind: 'view', key, catalog, schema, view: name };
     if (await this.warehouse.hasCatalog(catalog)) {
-      throw new QueryError(`there is no table or view ${key} in the warehouse (views: ${this.viewNames().join(', ')})`, 'invalid');
+      throw new QueryError(missingNameMessage(key, await this.knownNames(), new Set(this.views.keys())), 'invalid');
     }
     return undefined;
   }
