@@ -1,9 +1,10 @@
-// Segment files: finding the durable prefix of a torn file, cutting it back, and listing segments in order.
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+// Segment files: the valid prefix of an unframed (legacy) segment, and listing segments in order.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listSegments, repairSegment, segmentName, validPrefixLength } from '../../src/wal/segment.ts';
+import { validPrefixLength } from '../../src/wal/legacy-segment.ts';
+import { legacySegmentName, listSegments, segmentName } from '../../src/wal/segment.ts';
 
 const line = (i: number) => `{"i":${i},"s":"row ${i}"}\n`;
 const lines = (n: number) => Array.from({ length: n }, (_, i) => line(i)).join('');
@@ -67,53 +68,6 @@ describe('validPrefixLength', () => {
   });
 });
 
-describe('repairSegment', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-seg-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('truncates a torn tail and reports what it cut', async () => {
-    const file = path.join(dir, segmentName(1n));
-    const good = lines(5);
-    const tail = '{"i":5,"s":"ro';
-    await writeFile(file, good + tail);
-    const res = await repairSegment(file);
-    expect(res).toEqual({ bytes: Buffer.byteLength(good), rows: 5, cut: Buffer.byteLength(tail) });
-    expect(await readFile(file, 'utf8')).toBe(good);
-    // Repairing again is a no-op: the file is now its own valid prefix.
-    expect(await repairSegment(file)).toEqual({ bytes: Buffer.byteLength(good), rows: 5, cut: 0 });
-  });
-
-  it('cuts trailing zeros and garbage', async () => {
-    const file = path.join(dir, segmentName(2n));
-    const good = Buffer.from(lines(2));
-    await writeFile(file, Buffer.concat([good, Buffer.alloc(100), Buffer.from('\n\xff\xfe garbage\n')]));
-    const res = await repairSegment(file);
-    expect(res.rows).toBe(2);
-    expect(res.bytes).toBe(good.length);
-    expect((await stat(file)).size).toBe(good.length);
-  });
-
-  it('cuts a file with no valid line down to nothing', async () => {
-    const file = path.join(dir, segmentName(3n));
-    await writeFile(file, Buffer.alloc(512));
-    expect(await repairSegment(file)).toEqual({ bytes: 0, rows: 0, cut: 512 });
-    expect((await stat(file)).size).toBe(0);
-  });
-
-  it('leaves an intact file untouched', async () => {
-    const file = path.join(dir, segmentName(4n));
-    await writeFile(file, lines(3));
-    const before = await stat(file);
-    expect((await repairSegment(file)).cut).toBe(0);
-    expect((await stat(file)).mtimeMs).toBe(before.mtimeMs);
-  });
-});
-
 describe('listSegments', () => {
   let dir: string;
   beforeEach(async () => {
@@ -124,19 +78,28 @@ describe('listSegments', () => {
   });
 
   it('names segments with 20 zero-padded digits so names sort like numbers', () => {
-    expect(segmentName(7n)).toBe('00000000000000000007.ndjson');
-    expect(segmentName(18446744073709551615n)).toBe('18446744073709551615.ndjson');
+    expect(segmentName(7n)).toBe('00000000000000000007.wal');
+    expect(segmentName(18446744073709551615n)).toBe('18446744073709551615.wal');
   });
 
   it('lists segments oldest first by number, ignoring other files', async () => {
     const seqs = [10n, 2n, 1n, 100n, 9n, 18446744073709551615n, 0n];
     for (const s of seqs) await writeFile(path.join(dir, segmentName(s)), '');
-    for (const other of ['LOCK', '1.ndjson', '00000000000000000003.ndjson.tmp', '0000000000000000000x.ndjson', 'notes.txt']) {
+    for (const other of ['LOCK', '1.wal', '00000000000000000003.wal.tmp', '0000000000000000000x.wal', 'notes.txt']) {
       await writeFile(path.join(dir, other), '');
     }
     const listed = await listSegments(dir);
     expect(listed.map((s) => s.seq)).toEqual([...seqs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     for (const s of listed) expect(s.path).toBe(path.join(dir, segmentName(s.seq)));
+  });
+
+  it('lists unframed segments of earlier versions among them, flagged', async () => {
+    await writeFile(path.join(dir, segmentName(2n)), '');
+    await writeFile(path.join(dir, legacySegmentName(1n)), '');
+    expect(await listSegments(dir)).toEqual([
+      { seq: 1n, path: path.join(dir, legacySegmentName(1n)), legacy: true },
+      { seq: 2n, path: path.join(dir, segmentName(2n)) },
+    ]);
   });
 
   it('returns nothing for a folder that does not exist', async () => {
