@@ -77,7 +77,7 @@ export function reportDamage(log: Log, table: string, file: string, damage: Dama
 /** Informational: an incomplete last write is by construction one that was never acknowledged. */
 export function reportTornTail(log: Log, table: string, file: string, tail: { offset: number; bytes: number }): void {
   log(
-    `staging ${table} segment ${path.basename(file)}: cut an incomplete last record of ${tail.bytes} bytes at offset ${tail.offset} ` +
+    `WARN staging ${table} segment ${path.basename(file)}: cut an incomplete last record of ${tail.bytes} bytes at offset ${tail.offset} ` +
       `(a write interrupted by a crash, never acknowledged)`,
   );
   stagingCorruption.add(table, { tornTails: 1, tornTailBytes: tail.bytes });

@@ -1,11 +1,11 @@
 // Segments that could not be committed after repeated attempts are moved out
 // of the writer's way into <staging>/quarantine/<table>/, with a small JSON
 // note beside each saying where it came from and why. Nothing here is ever
-// deleted except by a successful `otlp2delta staging retry`.
+// deleted: `otlp2delta staging retry` moves a segment back to be committed.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fsyncDir, fsyncFile } from '../delta/fsync.ts';
-import { segmentName } from './segment.ts';
+import { listSegments, segmentName } from './segment.ts';
 
 export const QUARANTINE = 'quarantine';
 
@@ -14,7 +14,7 @@ export type QuarantineNote = {
   /** The table directory the segment was meant for, when the writer knew it. */
   tableDir?: string;
   seq: string;
-  /** The live writer's txn appId; the retry commits under an identity derived from it. */
+  /** The writer's txn appId, whose committed version a retry numbers past. */
   appId: string;
   rows: number;
   bytes: number;
@@ -27,17 +27,6 @@ export type QuarantinedSegment = { table: string; seq: bigint; path: string; byt
 
 export const quarantineDir = (stagingRoot: string, table: string): string => path.join(stagingRoot, QUARANTINE, table);
 export const notePath = (segPath: string): string => segPath.replace(/\.wal$/, '.json');
-
-/**
- * The txn appId a retried quarantined segment commits under. The live writer
- * commits segment N as (appId, version N) and Delta keeps only the highest
- * version per appId, so once later segments committed, (appId, N) would read
- * as done. A quarantined segment therefore gets an appId of its own, unique to
- * its writer and number (numbers are never reused: a writer numbers new
- * segments past its quarantined ones), with version 0. A repeated retry finds
- * that txn in the table and commits nothing.
- */
-export const quarantineAppId = (appId: string, seq: bigint): string => `${appId}-quarantine-${seq}`;
 
 /** Moves a segment into quarantine: note first, then the segment, each made durable. */
 export async function quarantineSegment(stagingRoot: string, segPath: string, note: QuarantineNote): Promise<string> {
@@ -94,9 +83,27 @@ export async function highestQuarantinedSeq(stagingRoot: string, table: string):
   return q.length === 0 ? undefined : q[q.length - 1]!.seq;
 }
 
-/** Deletes a quarantined segment and its note once its rows are committed. */
-export async function releaseQuarantined(seg: QuarantinedSegment): Promise<void> {
-  await fsp.rm(notePath(seg.path), { force: true });
-  await fsp.rm(seg.path, { force: true });
+/**
+ * Moves a quarantined segment back into its table's staging folder, to be
+ * committed by the next server run. It gets a new number past every number
+ * the writer has used for the table (`committedSeq`: the writer's txn version
+ * in the table): a commit carries its segment number as the txn version, and a
+ * segment numbered at or below the committed one would be taken for committed
+ * and deleted. The caller holds the staging lock, so no writer numbers
+ * segments meanwhile. The segment moves first; a crash before the note goes
+ * leaves a note without a segment, which listing ignores.
+ */
+export async function moveBack(stagingRoot: string, tableStagingDir: string, seg: QuarantinedSegment, committedSeq: bigint): Promise<string> {
+  let seq = committedSeq;
+  for (const s of await listSegments(tableStagingDir)) if (s.seq > seq) seq = s.seq;
+  const q = await highestQuarantinedSeq(stagingRoot, seg.table);
+  if (q !== undefined && q > seq) seq = q;
+  const dest = path.join(tableStagingDir, segmentName(seq + 1n));
+  await fsp.mkdir(tableStagingDir, { recursive: true });
+  await fsp.rename(seg.path, dest);
+  await fsyncDir(tableStagingDir);
   await fsyncDir(path.dirname(seg.path));
+  await fsp.rm(notePath(seg.path), { force: true });
+  await fsyncDir(path.dirname(seg.path));
+  return dest;
 }

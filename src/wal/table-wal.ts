@@ -65,8 +65,11 @@ export class TableWal {
     await fsp.mkdir(dir, { recursive: true });
     for (const seg of await listSegments(dir)) {
       if (!seg.legacy) continue;
-      const { rows, cut } = await convertLegacySegment(seg.path, seg.seq);
-      log(`staging ${table}: converted unframed segment ${path.basename(seg.path)} (${rows} rows${cut ? `, ${cut} bytes of torn tail cut` : ''})`);
+      const { rows, damagedLines, cut } = await convertLegacySegment(seg.path, seg.seq, table, log);
+      log(
+        `staging ${table}: converted unframed segment ${path.basename(seg.path)} to the framed format (${rows} rows` +
+          `${damagedLines ? `, ${damagedLines} damaged lines skipped` : ''}${cut ? `, ${cut} bytes of torn tail cut` : ''})`,
+      );
     }
     const wal = new TableWal(dir, minNextSeq);
     let recoveredRows = 0;

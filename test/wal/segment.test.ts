@@ -3,68 +3,77 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { validPrefixLength } from '../../src/wal/legacy-segment.ts';
+import { scanLegacy } from '../../src/wal/legacy-segment.ts';
 import { legacySegmentName, listSegments, segmentName } from '../../src/wal/segment.ts';
 
 const line = (i: number) => `{"i":${i},"s":"row ${i}"}\n`;
 const lines = (n: number) => Array.from({ length: n }, (_, i) => line(i)).join('');
 
-describe('validPrefixLength', () => {
+const kept = (buf: Buffer) => {
+  const s = scanLegacy(buf);
+  return { text: s.lines.map(([a, b]) => buf.toString('utf8', a, b)).join(''), rows: s.rows, damage: s.damage, tornTail: s.tornTail };
+};
+
+describe('scanLegacy (unframed segments of earlier versions)', () => {
   it('keeps a file of complete lines whole', () => {
     const buf = Buffer.from(lines(3));
-    expect(validPrefixLength(buf)).toEqual({ bytes: buf.length, rows: 3 });
+    expect(kept(buf)).toEqual({ text: lines(3), rows: 3, damage: [], tornTail: undefined });
   });
 
   it('is empty for an empty file', () => {
-    expect(validPrefixLength(Buffer.alloc(0))).toEqual({ bytes: 0, rows: 0 });
+    expect(kept(Buffer.alloc(0))).toEqual({ text: '', rows: 0, damage: [], tornTail: undefined });
   });
 
-  it('drops a partial last line', () => {
+  it('reports a partial last line as a torn tail', () => {
     const good = lines(2);
     const torn = Buffer.from(good + line(2).slice(0, 7));
-    expect(validPrefixLength(torn)).toEqual({ bytes: Buffer.byteLength(good), rows: 2 });
+    expect(kept(torn)).toEqual({ text: good, rows: 2, damage: [], tornTail: { offset: Buffer.byteLength(good), bytes: 7 } });
   });
 
-  it('drops a complete-looking last object that never got its newline', () => {
-    // Without the newline we cannot know the write finished, and an
-    // acknowledged write always ends with one, so the row was never acknowledged.
+  it('treats a complete-looking last object without its newline as torn', () => {
+    // An acknowledged write always ends with a newline, so this row was never acknowledged.
     const good = lines(2);
     const buf = Buffer.from(good + line(2).trimEnd());
-    expect(validPrefixLength(buf)).toEqual({ bytes: Buffer.byteLength(good), rows: 2 });
+    expect(kept(buf).tornTail?.offset).toBe(Buffer.byteLength(good));
+    expect(kept(buf).rows).toBe(2);
   });
 
-  it('stops at zeros left where unsynced data was to go', () => {
+  it('treats zeros at the end (unsynced data after power loss) as a torn tail, not damage', () => {
     const good = Buffer.from(lines(4));
     const buf = Buffer.concat([good, Buffer.alloc(4096)]);
-    expect(validPrefixLength(buf)).toEqual({ bytes: good.length, rows: 4 });
+    expect(kept(buf)).toEqual({ text: lines(4), rows: 4, damage: [], tornTail: { offset: good.length, bytes: 4096 } });
   });
 
-  it('stops at zeros even when a newline follows them', () => {
-    const good = Buffer.from(lines(1));
-    const buf = Buffer.concat([good, Buffer.alloc(20), Buffer.from('\n'), Buffer.from(line(9))]);
-    expect(validPrefixLength(buf)).toEqual({ bytes: good.length, rows: 1 });
-  });
-
-  it('stops at the first garbage line and ignores valid lines after it', () => {
+  it('skips a garbage line and keeps the valid lines after it', () => {
     const good = lines(3);
     const buf = Buffer.from(`${good}not json\n${line(3)}`);
-    expect(validPrefixLength(buf)).toEqual({ bytes: Buffer.byteLength(good), rows: 3 });
+    expect(kept(buf)).toEqual({ text: good + line(3), rows: 4, damage: [{ offset: Buffer.byteLength(good), bytes: 9, rows: 1 }], tornTail: undefined });
   });
 
-  it('rejects lines that are JSON but not objects, or look like objects but do not parse', () => {
+  it('skips a line holding invalid UTF-8 (ff fe), which DuckDB would refuse for the whole file', () => {
+    const buf = Buffer.concat([Buffer.from(line(0)), Buffer.from('{"s":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n'), Buffer.from(line(2))]);
+    const k = kept(buf);
+    expect(k.text).toBe(line(0) + line(2));
+    expect(k.damage).toEqual([{ offset: Buffer.byteLength(line(0)), bytes: 12, rows: 1 }]);
+  });
+
+  it('refuses lines that are JSON but not objects, or look like objects but do not parse', () => {
     for (const bad of ['[1,2]\n', '"x"\n', '{\n', '{"a":}\n', '{}x\n', '\n', '{"a":1}{"b":2}\n']) {
       const buf = Buffer.from(line(0) + bad + line(1));
-      expect(validPrefixLength(buf), JSON.stringify(bad)).toEqual({ bytes: Buffer.byteLength(line(0)), rows: 1 });
+      const k = kept(buf);
+      expect(k.text, JSON.stringify(bad)).toBe(line(0) + line(1));
+      expect(k.damage, JSON.stringify(bad)).toEqual([{ offset: Buffer.byteLength(line(0)), bytes: Buffer.byteLength(bad), rows: 1 }]);
     }
   });
 
   it('accepts multi-byte text and escaped newlines inside values', () => {
     const text = '{"s":"naïve ☃ \\n still one line"}\n{"t":"日本"}\n';
     const buf = Buffer.from(text);
-    expect(validPrefixLength(buf)).toEqual({ bytes: buf.length, rows: 2 });
+    expect(kept(buf).rows).toBe(2);
     // A cut in the middle of a multi-byte character is a torn tail like any other.
     const cut = buf.subarray(0, buf.length - 4);
-    expect(validPrefixLength(cut)).toEqual({ bytes: Buffer.byteLength('{"s":"naïve ☃ \\n still one line"}\n'), rows: 1 });
+    expect(kept(cut).rows).toBe(1);
+    expect(kept(cut).tornTail).toBeDefined();
   });
 });
 
