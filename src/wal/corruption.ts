@@ -52,6 +52,18 @@ class CorruptionStats {
     return { total, tables };
   }
 
+  /**
+   * What a clean stop must add to "all accepted rows are committed" when this
+   * run found staged rows it could not commit; empty when there were none.
+   */
+  stopNote(): string {
+    const t = this.snapshot().total;
+    const parts: string[] = [];
+    if (t.damagedRegions > 0) parts.push(`${t.damagedRegions} damaged staging stretches (${t.damagedBytes} bytes, at least ${t.damagedRowsKnown} rows) were skipped`);
+    if (t.quarantinedSegments > 0) parts.push(`${t.quarantinedSegments} segments (${t.quarantinedRows} rows) are quarantined, see 'otlp2delta staging list'`);
+    return parts.length === 0 ? '' : ` except: ${parts.join('; ')}`;
+  }
+
   /** For tests: counts start from zero. */
   reset(): void {
     this.tables.clear();
