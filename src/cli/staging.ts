@@ -8,7 +8,7 @@ import { listQuarantined, moveBack, type QuarantinedSegment } from '../wal/quara
 import { scanSegment } from '../wal/segment.ts';
 import { openStaging } from '../wal/staging.ts';
 import { DEFAULT_WAREHOUSE } from '../config/limits.ts';
-import { formatBytes, tableLines } from './table-arg.ts';
+import { checkFolderOption, formatBytes, tableLines, warehouseFromArgs } from './table-arg.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 
 export const STAGING_HELP = `usage: otlp2delta staging list [--warehouse DIR] [--staging DIR] [--json]
@@ -79,8 +79,10 @@ export async function runStaging(argv: string[]): Promise<number> {
     process.stdout.write(`${STAGING_HELP}\n`);
     return 0;
   }
-  const warehouse = values.warehouse ?? process.env.OTLP2DELTA_WAREHOUSE ?? DEFAULT_WAREHOUSE;
-  const root = path.resolve(values.staging ?? process.env.OTLP2DELTA_STAGING ?? path.join(warehouse, '.otlp2delta', 'staging'));
+  const warehouse = warehouseFromArgs(values.warehouse);
+  const stagingFlag = values.staging ?? process.env.OTLP2DELTA_STAGING;
+  if (stagingFlag !== undefined) checkFolderOption(values.staging !== undefined ? '--staging' : 'OTLP2DELTA_STAGING', stagingFlag);
+  const root = path.resolve(stagingFlag ?? path.join(warehouse, '.otlp2delta', 'staging'));
   const [sub, ...rest] = positionals;
   if (sub === 'list') {
     if (rest.length > 0) throw new UsageError(`list takes no arguments, got ${JSON.stringify(rest.join(' '))}`, STAGING_HELP);

@@ -94,5 +94,10 @@ describe('otlp2delta staging', () => {
     const missing = await cli(['staging', 'retry', `${TABLE}/9`, '--warehouse', b.warehouse]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no quarantined segment main\.otel\.logs\/9/);
+    const file = `${b.warehouse}/not-a-folder`;
+    await fsp.writeFile(file, 'x');
+    const onFile = await cli(['staging', 'list', '--warehouse', file]);
+    expect(onFile.code).toBe(2);
+    expect(onFile.stderr).toContain(`otlp2delta staging: --warehouse ${file} is a file, not a folder`);
   }, 30_000);
 });
