@@ -32,6 +32,9 @@ export const notePath = (segPath: string): string => segPath.replace(/\.wal$/, '
 export async function quarantineSegment(stagingRoot: string, segPath: string, note: QuarantineNote): Promise<string> {
   const dir = quarantineDir(stagingRoot, note.table);
   await fsp.mkdir(dir, { recursive: true });
+  // The folders may be new: their names must survive a crash before the segment moves into them.
+  await fsyncDir(path.dirname(dir));
+  await fsyncDir(stagingRoot);
   const dest = path.join(dir, path.basename(segPath));
   const noteFile = notePath(dest);
   await fsp.writeFile(`${noteFile}.tmp`, `${JSON.stringify(note, null, 2)}\n`);
@@ -100,6 +103,7 @@ export async function moveBack(stagingRoot: string, tableStagingDir: string, seg
   if (q !== undefined && q > seq) seq = q;
   const dest = path.join(tableStagingDir, segmentName(seq + 1n));
   await fsp.mkdir(tableStagingDir, { recursive: true });
+  await fsyncDir(path.dirname(tableStagingDir));
   await fsp.rename(seg.path, dest);
   await fsyncDir(tableStagingDir);
   await fsyncDir(path.dirname(seg.path));

@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEGMENT_COMMIT_ATTEMPTS_MAX } from '../../src/config/limits.ts';
 import { stagingCorruption } from '../../src/wal/corruption.ts';
 import { listQuarantined } from '../../src/wal/quarantine.ts';
-import { legacySegmentName, scanSegment } from '../../src/wal/segment.ts';
+import { legacySegmentName, listSegments, scanSegment } from '../../src/wal/segment.ts';
+import { logsLine } from '../replay/otlp-json.ts';
 import { TableWal } from '../../src/wal/table-wal.ts';
 import { bench, bodies, range, row, TABLE, type Bench } from './harness.ts';
 
@@ -66,6 +67,27 @@ describe('damaged staging records', () => {
     await service.pipeline.flushAll();
     expect(await b.committedBodies()).toEqual(bodies(range(0, 10)));
     expect(counts()).toMatchObject({ damagedRegions: 1, damagedRowsKnown: 0 });
+  });
+
+  it('damage that appears in a segment written by this run is found and reported at load', async () => {
+    const { service, logs } = await b.start();
+    const post = (req: number) =>
+      fetch(`${service.url}/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-databricks-uc-table-name': TABLE },
+        body: logsLine(req, 1),
+      });
+    for (let i = 0; i < 6; i++) expect((await post(i)).status).toBe(200);
+    const [seg] = await listSegments(b.segDir);
+    const { records } = await scanSegment(seg!.path);
+    expect(records.length).toBe(6);
+    const buf = await fsp.readFile(seg!.path);
+    buf[records[2]!.offset + 35] ^= 0x20;
+    await fsp.writeFile(seg!.path, buf);
+    await service.pipeline.flushAll();
+    expect(await b.committedBodies()).toEqual(['event 0.0', 'event 1.0', 'event 3.0', 'event 4.0', 'event 5.0']);
+    expect(counts()).toMatchObject({ damagedRegions: 1, damagedRowsKnown: 1 });
+    expect(logs.filter((l) => l.startsWith('ERROR staging damage')).length).toBe(1);
   });
 
   it('a torn tail is cut with a warning and counted, not silently', async () => {
