@@ -82,7 +82,8 @@ describe('damaged staging records', () => {
     const { records } = await scanSegment(seg!.path);
     expect(records.length).toBe(6);
     const buf = await fsp.readFile(seg!.path);
-    buf[records[2]!.offset + 35] ^= 0x20;
+    const at = records[2]!.offset + 35;
+    buf[at] = buf[at]! ^ 0x20;
     await fsp.writeFile(seg!.path, buf);
     await service.pipeline.flushAll();
     expect(await b.committedBodies()).toEqual(['event 0.0', 'event 1.0', 'event 3.0', 'event 4.0', 'event 5.0']);
