@@ -9,6 +9,7 @@ import { runRepair } from './repair.ts';
 import { runReplayCommand } from './replay.ts';
 import { runServe } from './serve.ts';
 import { runSql } from './sql.ts';
+import { runStaging } from './staging.ts';
 import { runVacuum } from './vacuum.ts';
 import { UsageError } from './usage.ts';
 
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   replay: { summary: 'send captured requests or Collector files to a server or a warehouse', run: runReplayCommand },
   sql: { summary: 'run read-only SQL over the tables and the usage views', run: runSql },
   usage: { summary: 'summarise coding-agent tokens, cost, sessions and models', run: runUsage },
+  staging: { summary: 'list quarantined staging segments, or move one back to be committed', run: runStaging },
 };
 
 function mainHelp(): string {

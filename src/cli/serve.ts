@@ -1,6 +1,7 @@
 // `otlp2delta serve`: runs the service until SIGINT/SIGTERM, then drains.
 import { resolveServeConfig } from '../config/serve-config.ts';
 import { startService } from './service.ts';
+import { stagingCorruption } from '../wal/corruption.ts';
 import { checkFolderOption, warehouseFromArgs } from './table-arg.ts';
 import { createLogger, lineLog } from '../observe/logger.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
@@ -109,7 +110,7 @@ export async function runServe(argv: string[]): Promise<number> {
   log(`${signal}: stopping intake, writing staged rows`);
   try {
     const drained = await Promise.race([service.stop(), stopRequested.forced.then(() => false)]);
-    log(drained ? 'stopped; all accepted rows are committed' : 'stopped; staged rows not yet committed are kept for the next start');
+    log(drained ? `stopped; all accepted rows are committed${stagingCorruption.stopNote()}` : 'stopped; staged rows not yet committed are kept for the next start');
     return drained ? 0 : 1;
   } catch (e) {
     log(`stop failed: ${(e as Error).message}`);

@@ -4,20 +4,22 @@
 // the segment number), so a commit that already happened is recognised and
 // never repeated. A segment is deleted only after its commit is durable.
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { appendFiles, makeAdd, newDataFileName } from '../delta/table.ts';
+import { appendFiles, makeAdd } from '../delta/table.ts';
 import { loadSnapshot } from '../delta/snapshot.ts';
 import { maybeCheckpoint } from '../maintenance/checkpoints.ts';
 import { removeAbandonedCommitTemps } from '../delta/commit.ts';
 import type { Db } from '../duckdb/db.ts';
 import { OtlpError } from '../errors.ts';
-import { writeParquet } from '../parquet/write.ts';
 import { failpoint } from '../config/failpoints.ts';
+import { reportDamage, stagingCorruption } from '../wal/corruption.ts';
+import type { Damage } from '../wal/frame.ts';
+import { highestQuarantinedSeq, quarantineSegment } from '../wal/quarantine.ts';
 import type { Staging } from '../wal/staging.ts';
-import { TableWal, type SealedSegment } from '../wal/table-wal.ts';
+import { RECORD_OVERHEAD_BYTES, TableWal, type SealedSegment } from '../wal/table-wal.ts';
 import type { StagingBudget } from './budget.ts';
 import type { Lane } from './lane.ts';
-import { BACKLOG_WAIT_MS } from '../config/limits.ts';
+import { loadFilePrefix, loadSegment, removeStaleLoadFiles, SegmentDataError } from './segment-load.ts';
+import { BACKLOG_WAIT_MS, SEGMENT_COMMIT_ATTEMPTS_MAX } from '../config/limits.ts';
 import type { TableHandle } from './registry.ts';
 
 export type WriterContext = {
@@ -55,7 +57,12 @@ export class TableWriter {
     const snap = await loadSnapshot(handle.dir, { db: ctx.db });
     if (snap) handle.version = Math.max(handle.version, snap.version);
     const committed = BigInt(snap?.txns.get(ctx.staging.appId) ?? -1);
-    const { wal, recoveredRows } = await TableWal.open(ctx.staging.tableDir(handle.fullName), committed + 1n);
+    await removeStaleLoadFiles(handle.dir, ctx.staging.writerId);
+    // New segments are numbered past quarantined ones too, so a number (and
+    // the retry identity derived from it) is never used twice.
+    const quarantined = await highestQuarantinedSeq(ctx.staging.root, handle.fullName);
+    const next = quarantined !== undefined && quarantined >= committed + 1n ? quarantined + 1n : committed + 1n;
+    const { wal, recoveredRows } = await TableWal.open(ctx.staging.tableDir(handle.fullName), next, { table: handle.fullName, log: ctx.log });
     for (const seg of wal.sealed) ctx.budget.reserve(seg.bytes);
     return { writer: new TableWriter(handle, ctx, wal, committed), recoveredRows };
   }
@@ -98,11 +105,11 @@ export class TableWriter {
 
   /**
    * Stages `rows` rows, given as their NDJSON bytes (encoded once: the budget
-   * counts the very bytes that are written). Resolves once they are durably
-   * staged: only then may the request be acknowledged.
+   * counts the very bytes that are written, record header included). Resolves
+   * once they are durably staged: only then may the request be acknowledged.
    */
   async append(ndjson: Buffer, rows: number, lineBytesMax?: number): Promise<void> {
-    const bytes = ndjson.length;
+    const bytes = ndjson.length + RECORD_OVERHEAD_BYTES;
     if (this.backlogFull) {
       // Rows taken now would wait behind the commit in flight and a whole
       // batch already queued. The request first waits a little for room:
@@ -195,18 +202,42 @@ export class TableWriter {
     }
     const { size } = await fsp.stat(seg.path);
     if (size > seg.bytes) await fsp.truncate(seg.path, seg.bytes);
-    const fileName = newDataFileName();
-    const outPath = path.join(this.handle.dir, fileName);
-    failpoint('before-parquet');
-    const written = await writeParquet(this.ctx.db, this.handle.schema, seg.path, outPath, seg.lineBytesMax, (job) => this.ctx.lane.run(job));
+    let load;
+    try {
+      load = await loadSegment({
+        db: this.ctx.db,
+        schema: this.handle.schema,
+        tableDir: this.handle.dir,
+        segPath: seg.path,
+        loadTag: `${loadFilePrefix(this.ctx.staging.writerId)}${seg.seq}`,
+        runDuckDb: (job) => this.ctx.lane.run(job),
+        beforeParquet: () => failpoint('before-parquet'),
+      });
+    } catch (e) {
+      // Only a refusal of the data counts: a full or failing disk is retried
+      // for as long as it lasts, and the segment keeps its place in line.
+      if (!(e instanceof SegmentDataError)) throw e;
+      seg.attempts += 1;
+      if (seg.attempts < SEGMENT_COMMIT_ATTEMPTS_MAX) throw e;
+      await this.quarantine(seg, e);
+      return;
+    }
+    this.reportNewDamage(seg, load.scan.damage);
     failpoint('after-parquet');
+    const file = load.file;
+    if (!file) {
+      // Nothing intact to commit: every record of the segment was damaged (and reported).
+      this.committedSeq = seg.seq;
+      await this.forget(seg);
+      return;
+    }
     const res = await appendFiles(this.handle.dir, {
-      adds: [makeAdd(fileName, written.size, written.stats, Date.now())],
+      adds: [makeAdd(file.fileName, file.size, file.stats, Date.now())],
       txn: { appId: this.ctx.staging.appId, version: seg.seq },
       readVersion: this.handle.version,
     });
     // A skipped commit means the table already holds this segment: our file is surplus.
-    if (res.skipped) await fsp.rm(outPath, { force: true });
+    if (res.skipped) await fsp.rm(file.outPath, { force: true });
     this.handle.version = Math.max(this.handle.version, res.version);
     this.committedSeq = seg.seq;
     failpoint('after-commit');
@@ -217,6 +248,42 @@ export class TableWriter {
     if (!res.skipped) {
       await this.ctx.lane.run(() => maybeCheckpoint(this.ctx.db, this.handle.dir, res.version, this.ctx.log));
     }
+  }
+
+  /** Damage found at load that recovery did not already report (bytes that went bad after they were written). */
+  private reportNewDamage(seg: SealedSegment, found: Damage[]): void {
+    const fresh = found.filter((d) => !seg.damage.some((k) => k.offset === d.offset && k.bytes === d.bytes));
+    if (fresh.length === 0) return;
+    reportDamage(this.ctx.log, this.handle.fullName, seg.path, fresh);
+    seg.damage.push(...fresh);
+  }
+
+  /**
+   * Moves a segment that keeps failing to load out of the way, so the
+   * table's later segments commit. Its rows leave the pending count and the
+   * budget, but the file is kept until `otlp2delta staging retry` commits it.
+   */
+  private async quarantine(seg: SealedSegment, cause: Error): Promise<void> {
+    const table = this.handle.fullName;
+    const dest = await quarantineSegment(this.ctx.staging.root, seg.path, {
+      table,
+      tableDir: this.handle.dir,
+      seq: seg.seq.toString(),
+      appId: this.ctx.staging.appId,
+      rows: seg.rows,
+      bytes: seg.bytes,
+      attempts: seg.attempts,
+      reason: cause.message,
+      quarantinedAt: new Date().toISOString(),
+    });
+    this.wal.detach(seg);
+    this.ctx.budget.release(seg.bytes);
+    stagingCorruption.add(table, { quarantinedSegments: 1, quarantinedRows: seg.rows });
+    this.ctx.log(
+      `ERROR staging ${table} segment ${seg.seq}: quarantined after ${seg.attempts} failed loads, ${seg.rows} rows kept in ${dest}; ` +
+        `later segments go on committing. Last error: ${cause.message}. ` +
+        `See 'otlp2delta staging list --staging ${this.ctx.staging.root}', then 'otlp2delta staging retry ${table}/${seg.seq} --staging ${this.ctx.staging.root}'`,
+    );
   }
 
   private async forget(seg: SealedSegment): Promise<void> {

@@ -5,34 +5,32 @@
 import { promises as fsp, type promises } from 'node:fs';
 import path from 'node:path';
 import { fsyncDir } from '../delta/fsync.ts';
-import { listSegments, repairSegment, segmentName } from './segment.ts';
+import type { Log } from './corruption.ts';
+import { FRAME_HEADER_BYTES, frameHeader, type Damage } from './frame.ts';
+import { convertLegacySegment } from './legacy-segment.ts';
+import { listSegments, recoverSegment, segmentName } from './segment.ts';
+import { writeAll } from './write-all.ts';
 
-/** `lineBytesMax`: the longest row's bytes, which bounds DuckDB's read buffers; the whole size for a segment recovered from disk. */
-export type SealedSegment = { seq: bigint; path: string; bytes: number; rows: number; lineBytesMax: number };
+/** Bytes each append adds beyond its payload (the record header): budgets count them too. */
+export const RECORD_OVERHEAD_BYTES = FRAME_HEADER_BYTES;
 
-type Pending = { data: Buffer; rows: number; lineBytesMax: number; resolve: () => void; reject: (e: unknown) => void };
+export type SealedSegment = {
+  seq: bigint;
+  path: string;
+  /** File bytes, headers included: what the staging budget holds for it. */
+  bytes: number;
+  rows: number;
+  /** The longest row's bytes, which bounds DuckDB's read buffers. */
+  lineBytesMax: number;
+  /** Damage already reported, so a retried load does not report it again. */
+  damage: Damage[];
+  /** Loads of this segment that failed for reasons in its data (see table-writer.ts). */
+  attempts: number;
+};
 
-/**
- * Writes the buffers one after another at `position`, with as few system
- * calls as the kernel allows. A group is written as the list it is: joining
- * it first would allocate a batch-size buffer per group, and under large
- * requests those allocations are what keeps the process's memory high.
- */
-async function writeFully(fh: promises.FileHandle, bufs: Buffer[], position: number): Promise<number> {
-  let pending = bufs;
-  let written = 0;
-  while (pending.length > 0) {
-    const { bytesWritten } = await fh.writev(pending, position + written);
-    written += bytesWritten;
-    // Drop what went out; a short write leaves part of one buffer behind.
-    let left = bytesWritten;
-    let i = 0;
-    while (i < pending.length && left >= (pending[i] as Buffer).length) left -= (pending[i++] as Buffer).length;
-    pending = pending.slice(i);
-    if (left > 0) pending[0] = (pending[0] as Buffer).subarray(left);
-  }
-  return written;
-}
+type Pending = { bufs: [Buffer, Buffer]; rows: number; lineBytesMax: number; resolve: () => void; reject: (e: unknown) => void };
+
+const stderrLog: Log = (line) => void process.stderr.write(`${line}\n`);
 
 export class TableWal {
   private fh: promises.FileHandle | undefined;
@@ -53,24 +51,40 @@ export class TableWal {
 
   /**
    * Opens a table's staging folder. Segments left by an earlier run are
-   * repaired (torn tails cut off) and queued for commit; new rows go to a
-   * fresh segment numbered after them and after `minNextSeq`, the first
-   * number this writer has not yet committed to the table.
+   * checked (damage reported, torn tails cut) and queued for commit; new rows
+   * go to a fresh segment numbered after them and after `minNextSeq`, the
+   * first number this writer has not yet used for the table.
    */
-  static async open(dir: string, minNextSeq: bigint): Promise<{ wal: TableWal; recoveredRows: number }> {
+  static async open(
+    dir: string,
+    minNextSeq: bigint,
+    opts: { table?: string; log?: Log } = {},
+  ): Promise<{ wal: TableWal; recoveredRows: number }> {
+    const table = opts.table ?? path.basename(dir);
+    const log = opts.log ?? stderrLog;
     await fsp.mkdir(dir, { recursive: true });
-    const existing = await listSegments(dir);
+    for (const seg of await listSegments(dir)) {
+      if (!seg.legacy) continue;
+      const { rows, damagedLines, cut } = await convertLegacySegment(seg.path, seg.seq, table, log);
+      log(
+        `staging ${table}: converted unframed segment ${path.basename(seg.path)} to the framed format (${rows} rows` +
+          `${damagedLines ? `, ${damagedLines} damaged lines skipped` : ''}${cut ? `, ${cut} bytes of torn tail cut` : ''})`,
+      );
+    }
     const wal = new TableWal(dir, minNextSeq);
     let recoveredRows = 0;
-    for (const seg of existing) {
-      const { bytes, rows } = await repairSegment(seg.path);
-      if (rows === 0) {
+    for (const seg of await listSegments(dir)) {
+      const r = await recoverSegment(seg.path, table, log);
+      if (r.rows === 0 && r.scan.damage.length === 0) {
+        // Held no acknowledged record, so no commit can carry its number: reusable.
         await fsp.rm(seg.path, { force: true });
         continue;
       }
-      wal.sealed.push({ seq: seg.seq, path: seg.path, bytes, rows, lineBytesMax: bytes });
-      recoveredRows += rows;
       if (seg.seq >= wal.activeSeq) wal.activeSeq = seg.seq + 1n;
+      // A segment of nothing but damage is kept like any other: its load
+      // commits no rows, and the file goes only once that is done.
+      wal.sealed.push({ seq: seg.seq, path: seg.path, bytes: r.bytes, rows: r.rows, lineBytesMax: r.lineBytesMax, damage: r.scan.damage, attempts: 0 });
+      recoveredRows += r.rows;
     }
     return { wal, recoveredRows };
   }
@@ -89,14 +103,22 @@ export class TableWal {
   }
 
   /**
-   * Resolves once the rows are on stable storage; rejects if they are not.
-   * `data` is NDJSON text, or its UTF-8 bytes when the caller has them
-   * already; `lineBytesMax` is its longest line, when the caller knows it.
+   * Stages `data` as one record; resolves once it is on stable storage,
+   * rejects if it is not. `data` is NDJSON text, or its UTF-8 bytes when the
+   * caller has them already; `lineBytesMax` is its longest line, when the
+   * caller knows it. The file grows by RECORD_OVERHEAD_BYTES more than `data`.
    */
   append(data: string | Buffer, rows: number, lineBytesMax?: number): Promise<void> {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const longest = lineBytesMax ?? bytes.length;
+    let header: Buffer;
+    try {
+      header = frameHeader(bytes, { rows, lineBytesMax: longest });
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ data: bytes, rows, lineBytesMax: lineBytesMax ?? bytes.length, resolve, reject });
+      this.queue.push({ bufs: [header, bytes], rows, lineBytesMax: longest, resolve, reject });
       if (!this.pumpQueued) {
         this.pumpQueued = true;
         this.chain = this.chain.then(() => this.pump());
@@ -113,9 +135,14 @@ export class TableWal {
 
   /** Forgets a segment whose rows are durably committed. */
   async remove(seg: SealedSegment): Promise<void> {
+    this.detach(seg);
+    await fsp.rm(seg.path, { force: true });
+  }
+
+  /** Stops tracking a segment without touching its file (it was moved to quarantine). */
+  detach(seg: SealedSegment): void {
     const i = this.sealed.indexOf(seg);
     if (i >= 0) this.sealed.splice(i, 1);
-    await fsp.rm(seg.path, { force: true });
   }
 
   /** Waits for queued writes, then closes the file. */
@@ -130,12 +157,12 @@ export class TableWal {
     const group = this.queue;
     this.queue = [];
     if (group.length === 0) return;
-    const bufs = group.map((p) => p.data);
+    const bufs = group.flatMap((p) => p.bufs);
     let written = 0;
     try {
       if (this.damaged) await this.sealActive();
       const fh = await this.activeHandle();
-      written = await writeFully(fh, bufs, this.activeBytes);
+      written = await writeAll(fh, bufs, this.activeBytes);
       await fh.datasync();
     } catch (e) {
       await this.undoPartialWrite();
@@ -183,6 +210,8 @@ export class TableWal {
         bytes: this.activeBytes,
         rows: this.activeRows,
         lineBytesMax: this.activeLineBytesMax,
+        damage: [],
+        attempts: 0,
       });
     }
     this.activeSeq += 1n;

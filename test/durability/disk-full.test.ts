@@ -50,7 +50,7 @@ const listSegmentFiles = (stagingRoot: string): string[] => {
     if (!existsSync(dir)) return;
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (e.isDirectory()) visit(path.join(dir, e.name));
-      else if (e.name.endsWith('.ndjson')) out.push(path.join(dir, e.name));
+      else if (e.name.endsWith('.wal') || e.name.endsWith('.ndjson')) out.push(path.join(dir, e.name));
     }
   };
   visit(stagingRoot);

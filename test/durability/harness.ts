@@ -101,7 +101,7 @@ export const tail = (s: Server, n = 15): string => s.log.slice(-n).map((l) => ` 
 export function stagingLeftovers(root: string): string[] {
   if (!existsSync(root)) return [];
   const names = readdirSync(root, { recursive: true, encoding: 'utf8' });
-  return names.filter((n) => n.endsWith('.ndjson') || path.basename(n) === 'LOCK').sort();
+  return names.filter((n) => n.endsWith('.wal') || n.endsWith('.ndjson') || path.basename(n) === 'LOCK').sort();
 }
 
 /**

@@ -64,7 +64,7 @@ function leftovers(stagingRoot: string): string[] {
   const visit = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (e.isDirectory()) visit(path.join(dir, e.name));
-      else if (e.name.endsWith('.ndjson') || e.name === 'LOCK') out.push(path.relative(stagingRoot, path.join(dir, e.name)));
+      else if (e.name.endsWith('.wal') || e.name.endsWith('.ndjson') || e.name === 'LOCK') out.push(path.relative(stagingRoot, path.join(dir, e.name)));
     }
   };
   if (existsSync(stagingRoot)) visit(stagingRoot);

@@ -1,116 +1,79 @@
-// Segment files: finding the durable prefix of a torn file, cutting it back, and listing segments in order.
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+// Segment files: the valid prefix of an unframed (legacy) segment, and listing segments in order.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listSegments, repairSegment, segmentName, validPrefixLength } from '../../src/wal/segment.ts';
+import { scanLegacy } from '../../src/wal/legacy-segment.ts';
+import { legacySegmentName, listSegments, segmentName } from '../../src/wal/segment.ts';
 
 const line = (i: number) => `{"i":${i},"s":"row ${i}"}\n`;
 const lines = (n: number) => Array.from({ length: n }, (_, i) => line(i)).join('');
 
-describe('validPrefixLength', () => {
+const kept = (buf: Buffer) => {
+  const s = scanLegacy(buf);
+  return { text: s.lines.map(([a, b]) => buf.toString('utf8', a, b)).join(''), rows: s.rows, damage: s.damage, tornTail: s.tornTail };
+};
+
+describe('scanLegacy (unframed segments of earlier versions)', () => {
   it('keeps a file of complete lines whole', () => {
     const buf = Buffer.from(lines(3));
-    expect(validPrefixLength(buf)).toEqual({ bytes: buf.length, rows: 3 });
+    expect(kept(buf)).toEqual({ text: lines(3), rows: 3, damage: [], tornTail: undefined });
   });
 
   it('is empty for an empty file', () => {
-    expect(validPrefixLength(Buffer.alloc(0))).toEqual({ bytes: 0, rows: 0 });
+    expect(kept(Buffer.alloc(0))).toEqual({ text: '', rows: 0, damage: [], tornTail: undefined });
   });
 
-  it('drops a partial last line', () => {
+  it('reports a partial last line as a torn tail', () => {
     const good = lines(2);
     const torn = Buffer.from(good + line(2).slice(0, 7));
-    expect(validPrefixLength(torn)).toEqual({ bytes: Buffer.byteLength(good), rows: 2 });
+    expect(kept(torn)).toEqual({ text: good, rows: 2, damage: [], tornTail: { offset: Buffer.byteLength(good), bytes: 7 } });
   });
 
-  it('drops a complete-looking last object that never got its newline', () => {
-    // Without the newline we cannot know the write finished, and an
-    // acknowledged write always ends with one, so the row was never acknowledged.
+  it('treats a complete-looking last object without its newline as torn', () => {
+    // An acknowledged write always ends with a newline, so this row was never acknowledged.
     const good = lines(2);
     const buf = Buffer.from(good + line(2).trimEnd());
-    expect(validPrefixLength(buf)).toEqual({ bytes: Buffer.byteLength(good), rows: 2 });
+    expect(kept(buf).tornTail?.offset).toBe(Buffer.byteLength(good));
+    expect(kept(buf).rows).toBe(2);
   });
 
-  it('stops at zeros left where unsynced data was to go', () => {
+  it('treats zeros at the end (unsynced data after power loss) as a torn tail, not damage', () => {
     const good = Buffer.from(lines(4));
     const buf = Buffer.concat([good, Buffer.alloc(4096)]);
-    expect(validPrefixLength(buf)).toEqual({ bytes: good.length, rows: 4 });
+    expect(kept(buf)).toEqual({ text: lines(4), rows: 4, damage: [], tornTail: { offset: good.length, bytes: 4096 } });
   });
 
-  it('stops at zeros even when a newline follows them', () => {
-    const good = Buffer.from(lines(1));
-    const buf = Buffer.concat([good, Buffer.alloc(20), Buffer.from('\n'), Buffer.from(line(9))]);
-    expect(validPrefixLength(buf)).toEqual({ bytes: good.length, rows: 1 });
-  });
-
-  it('stops at the first garbage line and ignores valid lines after it', () => {
+  it('skips a garbage line and keeps the valid lines after it', () => {
     const good = lines(3);
     const buf = Buffer.from(`${good}not json\n${line(3)}`);
-    expect(validPrefixLength(buf)).toEqual({ bytes: Buffer.byteLength(good), rows: 3 });
+    expect(kept(buf)).toEqual({ text: good + line(3), rows: 4, damage: [{ offset: Buffer.byteLength(good), bytes: 9, rows: 1 }], tornTail: undefined });
   });
 
-  it('rejects lines that are JSON but not objects, or look like objects but do not parse', () => {
+  it('skips a line holding invalid UTF-8 (ff fe), which DuckDB would refuse for the whole file', () => {
+    const buf = Buffer.concat([Buffer.from(line(0)), Buffer.from('{"s":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n'), Buffer.from(line(2))]);
+    const k = kept(buf);
+    expect(k.text).toBe(line(0) + line(2));
+    expect(k.damage).toEqual([{ offset: Buffer.byteLength(line(0)), bytes: 12, rows: 1 }]);
+  });
+
+  it('refuses lines that are JSON but not objects, or look like objects but do not parse', () => {
     for (const bad of ['[1,2]\n', '"x"\n', '{\n', '{"a":}\n', '{}x\n', '\n', '{"a":1}{"b":2}\n']) {
       const buf = Buffer.from(line(0) + bad + line(1));
-      expect(validPrefixLength(buf), JSON.stringify(bad)).toEqual({ bytes: Buffer.byteLength(line(0)), rows: 1 });
+      const k = kept(buf);
+      expect(k.text, JSON.stringify(bad)).toBe(line(0) + line(1));
+      expect(k.damage, JSON.stringify(bad)).toEqual([{ offset: Buffer.byteLength(line(0)), bytes: Buffer.byteLength(bad), rows: 1 }]);
     }
   });
 
   it('accepts multi-byte text and escaped newlines inside values', () => {
     const text = '{"s":"naïve ☃ \\n still one line"}\n{"t":"日本"}\n';
     const buf = Buffer.from(text);
-    expect(validPrefixLength(buf)).toEqual({ bytes: buf.length, rows: 2 });
+    expect(kept(buf).rows).toBe(2);
     // A cut in the middle of a multi-byte character is a torn tail like any other.
     const cut = buf.subarray(0, buf.length - 4);
-    expect(validPrefixLength(cut)).toEqual({ bytes: Buffer.byteLength('{"s":"naïve ☃ \\n still one line"}\n'), rows: 1 });
-  });
-});
-
-describe('repairSegment', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-seg-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('truncates a torn tail and reports what it cut', async () => {
-    const file = path.join(dir, segmentName(1n));
-    const good = lines(5);
-    const tail = '{"i":5,"s":"ro';
-    await writeFile(file, good + tail);
-    const res = await repairSegment(file);
-    expect(res).toEqual({ bytes: Buffer.byteLength(good), rows: 5, cut: Buffer.byteLength(tail) });
-    expect(await readFile(file, 'utf8')).toBe(good);
-    // Repairing again is a no-op: the file is now its own valid prefix.
-    expect(await repairSegment(file)).toEqual({ bytes: Buffer.byteLength(good), rows: 5, cut: 0 });
-  });
-
-  it('cuts trailing zeros and garbage', async () => {
-    const file = path.join(dir, segmentName(2n));
-    const good = Buffer.from(lines(2));
-    await writeFile(file, Buffer.concat([good, Buffer.alloc(100), Buffer.from('\n\xff\xfe garbage\n')]));
-    const res = await repairSegment(file);
-    expect(res.rows).toBe(2);
-    expect(res.bytes).toBe(good.length);
-    expect((await stat(file)).size).toBe(good.length);
-  });
-
-  it('cuts a file with no valid line down to nothing', async () => {
-    const file = path.join(dir, segmentName(3n));
-    await writeFile(file, Buffer.alloc(512));
-    expect(await repairSegment(file)).toEqual({ bytes: 0, rows: 0, cut: 512 });
-    expect((await stat(file)).size).toBe(0);
-  });
-
-  it('leaves an intact file untouched', async () => {
-    const file = path.join(dir, segmentName(4n));
-    await writeFile(file, lines(3));
-    const before = await stat(file);
-    expect((await repairSegment(file)).cut).toBe(0);
-    expect((await stat(file)).mtimeMs).toBe(before.mtimeMs);
+    expect(kept(cut).rows).toBe(1);
+    expect(kept(cut).tornTail).toBeDefined();
   });
 });
 
@@ -124,19 +87,28 @@ describe('listSegments', () => {
   });
 
   it('names segments with 20 zero-padded digits so names sort like numbers', () => {
-    expect(segmentName(7n)).toBe('00000000000000000007.ndjson');
-    expect(segmentName(18446744073709551615n)).toBe('18446744073709551615.ndjson');
+    expect(segmentName(7n)).toBe('00000000000000000007.wal');
+    expect(segmentName(18446744073709551615n)).toBe('18446744073709551615.wal');
   });
 
   it('lists segments oldest first by number, ignoring other files', async () => {
     const seqs = [10n, 2n, 1n, 100n, 9n, 18446744073709551615n, 0n];
     for (const s of seqs) await writeFile(path.join(dir, segmentName(s)), '');
-    for (const other of ['LOCK', '1.ndjson', '00000000000000000003.ndjson.tmp', '0000000000000000000x.ndjson', 'notes.txt']) {
+    for (const other of ['LOCK', '1.wal', '00000000000000000003.wal.tmp', '0000000000000000000x.wal', 'notes.txt']) {
       await writeFile(path.join(dir, other), '');
     }
     const listed = await listSegments(dir);
     expect(listed.map((s) => s.seq)).toEqual([...seqs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     for (const s of listed) expect(s.path).toBe(path.join(dir, segmentName(s.seq)));
+  });
+
+  it('lists unframed segments of earlier versions among them, flagged', async () => {
+    await writeFile(path.join(dir, segmentName(2n)), '');
+    await writeFile(path.join(dir, legacySegmentName(1n)), '');
+    expect(await listSegments(dir)).toEqual([
+      { seq: 1n, path: path.join(dir, legacySegmentName(1n)), legacy: true },
+      { seq: 2n, path: path.join(dir, segmentName(2n)) },
+    ]);
   });
 
   it('returns nothing for a folder that does not exist', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { segmentName } from '../../src/wal/segment.ts';
 import { TableWal } from '../../src/wal/table-wal.ts';
+import { H, segmentText } from './frames.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -21,13 +22,15 @@ it('stores text and pre-encoded bytes alike, grouped or not, and counts their by
   // Concurrent appends share one write: strings and buffers mixed.
   await Promise.all([wal.append(Buffer.from(lines[1]!), 1), wal.append(lines[2]!, 1), wal.append(Buffer.from(lines[3]!), 1)]);
   const file = path.join(dir, segmentName(0n));
-  expect(await fsp.readFile(file, 'utf8')).toBe(lines.join(''));
-  expect(wal.activeByteCount).toBe(Buffer.byteLength(lines.join('')));
+  expect(await segmentText(file)).toBe(lines.join(''));
+  // One record header per append.
+  expect(wal.activeByteCount).toBe(4 * H + Buffer.byteLength(lines.join('')));
+  expect((await fsp.stat(file)).size).toBe(wal.activeByteCount);
   expect(wal.activeRowCount).toBe(4);
   await wal.close();
 });
 
-it('remembers the longest line of each sealed segment, and the whole size for recovered ones', async () => {
+it('remembers the longest line of each sealed segment, and restores it exactly on recovery', async () => {
   const { wal } = await TableWal.open(dir, 0n);
   await wal.append('{"a":1}\n{"a":22}\n', 2, 9);
   await Promise.all([wal.append('{"a":333}\n', 1, 10), wal.append('{"a":4}\n', 1, 8)]);
@@ -38,7 +41,11 @@ it('remembers the longest line of each sealed segment, and the whole size for re
   expect(wal.sealed.map((s) => s.lineBytesMax)).toEqual([10, 12]);
   await wal.close();
   const { wal: reopened } = await TableWal.open(dir, 0n);
-  expect(reopened.sealed.map((s) => s.lineBytesMax)).toEqual(reopened.sealed.map((s) => s.bytes));
-  expect(reopened.sealed.map((s) => s.bytes)).toEqual([35, 12]);
+  // Each record header carries its rows and longest line, so nothing falls back to the file size.
+  expect(reopened.sealed.map((s) => [s.rows, s.lineBytesMax])).toEqual([
+    [4, 10],
+    [1, 12],
+  ]);
+  expect(reopened.sealed.map((s) => s.bytes)).toEqual([35 + 3 * H, 12 + H]);
   await reopened.close();
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { listSegments, segmentName } from '../../src/wal/segment.ts';
 import { TableWal } from '../../src/wal/table-wal.ts';
+import { H, record, segmentText } from './frames.ts';
 
 const row = (i: number) => `{"i":${i}}\n`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,7 +21,7 @@ async function fileHandleProto(dir: string): Promise<FileHandle> {
 }
 
 async function fileLines(file: string): Promise<string[]> {
-  const text = await fsp.readFile(file, 'utf8');
+  const text = await segmentText(file);
   expect(text.endsWith('\n') || text === '').toBe(true);
   return text === '' ? [] : text.slice(0, -1).split('\n');
 }
@@ -152,7 +153,7 @@ describe('TableWal appends', () => {
     await expect(wal.append(row(1), 1)).rejects.toBe(eio);
     await wal.append(row(2), 1);
     // The damaged segment holds the unacknowledged row on disk, but its recorded length stops before it.
-    expect(wal.sealed).toEqual([{ seq: 0n, path: path.join(dir, segmentName(0n)), bytes: row(0).length, rows: 1, lineBytesMax: row(0).length }]);
+    expect(wal.sealed).toEqual([{ seq: 0n, path: path.join(dir, segmentName(0n)), bytes: H + row(0).length, rows: 1, lineBytesMax: row(0).length, damage: [], attempts: 0 }]);
     expect(await fileLines(path.join(dir, segmentName(1n)))).toEqual([row(2).trimEnd()]);
     await wal.close();
   });
@@ -166,7 +167,9 @@ describe('TableWal seal', () => {
     await wal.append(row(0), 1);
     await wal.append(row(1), 1);
     await wal.seal();
-    expect(wal.sealed).toEqual([{ seq: 3n, path: path.join(dir, segmentName(3n)), bytes: row(0).length + row(1).length, rows: 2, lineBytesMax: Math.max(row(0).length, row(1).length) }]);
+    expect(wal.sealed).toEqual([
+      { seq: 3n, path: path.join(dir, segmentName(3n)), bytes: 2 * H + row(0).length + row(1).length, rows: 2, lineBytesMax: Math.max(row(0).length, row(1).length), damage: [], attempts: 0 },
+    ]);
     expect(wal.activeRowCount).toBe(0);
     expect(wal.activeByteCount).toBe(0);
     await wal.seal();
@@ -175,7 +178,7 @@ describe('TableWal seal', () => {
     await wal.append(row(2), 1);
     await wal.seal();
     expect(wal.sealed.map((s) => s.seq)).toEqual([3n, 4n]);
-    expect(wal.stagedBytes).toBe(row(0).length + row(1).length + row(2).length);
+    expect(wal.stagedBytes).toBe(3 * H + row(0).length + row(1).length + row(2).length);
     expect((await listSegments(dir)).map((s) => s.seq)).toEqual([3n, 4n]);
     await wal.remove(wal.sealed[0]!);
     expect((await listSegments(dir)).map((s) => s.seq)).toEqual([4n]);
@@ -225,20 +228,21 @@ describe('TableWal.open after a crash', () => {
   }
 
   it('recovers the valid rows and starts a new segment after them', async () => {
-    const valid = await crashedSegment(0n, 7, Buffer.from('{"i":7'));
-    const { wal, recoveredRows } = await TableWal.open(dir, 0n);
+    // A record whose write a crash interrupted: header and part of its payload.
+    const valid = await crashedSegment(0n, 7, record([row(7)]).subarray(0, H + 3));
+    const { wal, recoveredRows } = await TableWal.open(dir, 0n, { log: () => undefined });
     expect(recoveredRows).toBe(7);
-    expect(wal.sealed).toEqual([{ seq: 0n, path: path.join(dir, segmentName(0n)), bytes: valid, rows: 7, lineBytesMax: valid }]);
+    expect(wal.sealed).toEqual([{ seq: 0n, path: path.join(dir, segmentName(0n)), bytes: valid, rows: 7, lineBytesMax: row(0).length, damage: [], attempts: 0 }]);
     expect((await fsp.stat(path.join(dir, segmentName(0n)))).size).toBe(valid);
     await wal.append(row(100), 1);
     expect(await fileLines(path.join(dir, segmentName(1n)))).toEqual([row(100).trimEnd()]);
-    expect(wal.stagedBytes).toBe(valid + row(100).length);
+    expect(wal.stagedBytes).toBe(valid + H + row(100).length);
     await wal.close();
   });
 
   it('starts after minNextSeq when that is later than any segment on disk', async () => {
     await crashedSegment(2n, 3, Buffer.alloc(64));
-    const { wal, recoveredRows } = await TableWal.open(dir, 10n);
+    const { wal, recoveredRows } = await TableWal.open(dir, 10n, { log: () => undefined });
     expect(recoveredRows).toBe(3);
     expect(wal.sealed.map((s) => s.seq)).toEqual([2n]);
     await wal.append(row(0), 1);
@@ -247,9 +251,9 @@ describe('TableWal.open after a crash', () => {
   });
 
   it('starts after the last segment when that is later than minNextSeq', async () => {
-    await crashedSegment(4n, 2, Buffer.from('garbage\n'));
+    await crashedSegment(4n, 2, record([row(2)]).subarray(0, 10));
     await crashedSegment(9n, 1, Buffer.from(''));
-    const { wal, recoveredRows } = await TableWal.open(dir, 5n);
+    const { wal, recoveredRows } = await TableWal.open(dir, 5n, { log: () => undefined });
     expect(recoveredRows).toBe(3);
     expect(wal.sealed.map((s) => [s.seq, s.rows])).toEqual([
       [4n, 2],
@@ -260,11 +264,11 @@ describe('TableWal.open after a crash', () => {
     await wal.close();
   });
 
-  it('deletes segments with no valid row instead of keeping them', async () => {
+  it('deletes segments that hold nothing but a torn tail instead of keeping them', async () => {
     await fsp.writeFile(path.join(dir, segmentName(0n)), '');
     await fsp.writeFile(path.join(dir, segmentName(1n)), Buffer.alloc(4096));
-    await fsp.writeFile(path.join(dir, segmentName(2n)), '{"i":0');
-    const { wal, recoveredRows } = await TableWal.open(dir, 0n);
+    await fsp.writeFile(path.join(dir, segmentName(2n)), record([row(0)]).subarray(0, H + 2));
+    const { wal, recoveredRows } = await TableWal.open(dir, 0n, { log: () => undefined });
     expect(recoveredRows).toBe(0);
     expect(wal.sealed).toEqual([]);
     expect(await listSegments(dir)).toEqual([]);
