@@ -127,6 +127,7 @@ export class Pipeline {
         budget: this.budget,
         lane: this.lane,
         log: this.opts.log,
+        metrics: this.opts.metrics,
       }).then((r) => r.writer);
       this.writers.set(handle.fullName, w);
       w.catch(() => this.writers.delete(handle.fullName));

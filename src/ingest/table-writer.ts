@@ -19,6 +19,7 @@ import { RECORD_OVERHEAD_BYTES, TableWal, type SealedSegment } from '../wal/tabl
 import type { StagingBudget } from './budget.ts';
 import type { Lane } from './lane.ts';
 import { loadFilePrefix, loadSegment, removeStaleLoadFiles, SegmentDataError } from './segment-load.ts';
+import type { ServiceMetrics } from '../observe/metrics.ts';
 import { BACKLOG_WAIT_MS, SEGMENT_COMMIT_ATTEMPTS_MAX } from '../config/limits.ts';
 import type { TableHandle } from './registry.ts';
 
@@ -31,12 +32,17 @@ export type WriterContext = {
   /** Shared by all tables: DuckDB work runs one job at a time (see lane.ts). */
   lane: Lane;
   log: (line: string) => void;
+  metrics?: ServiceMetrics | undefined;
 };
 
 export class TableWriter {
   private flushing: Promise<void> | undefined;
   private nextFlush: Promise<void> | undefined;
   private failures = 0;
+  /** When the oldest row of the active segment was staged, for the ack-to-visible metric. */
+  private activeSince: number | undefined;
+  /** The same, for sealed segments not yet committed (recovered ones have none). */
+  private readonly stagedSince = new Map<bigint, number>();
   /** Rows and bytes of appends admitted but not yet staged. */
   private admittedRows = 0;
   private admittedBytes = 0;
@@ -136,6 +142,7 @@ export class TableWriter {
     // cannot overfill the batch that waits behind the running commit.
     this.admittedBytes += bytes;
     this.admittedRows += rows;
+    this.activeSince ??= Date.now();
     try {
       await this.wal.append(ndjson, rows, lineBytesMax);
     } catch (e) {
@@ -183,13 +190,18 @@ export class TableWriter {
 
   private async commitAll(): Promise<void> {
     try {
+      const before = this.wal.sealed.at(-1);
       await this.wal.seal();
+      const sealed = this.wal.sealed.at(-1);
+      if (sealed && sealed !== before && this.activeSince !== undefined) this.stagedSince.set(sealed.seq, this.activeSince);
+      if (sealed !== before) this.activeSince = undefined;
       // The batch that was waiting is now this round's: there is room again.
       this.wakeRoomWaiters();
       for (const seg of [...this.wal.sealed]) await this.commitSegment(seg);
       this.failures = 0;
     } catch (e) {
       this.failures += 1;
+      this.ctx.metrics?.commitFailures.inc({ table: this.handle.fullName });
       this.ctx.log(`commit to ${this.handle.fullName} failed (attempt ${this.failures}), will retry: ${(e as Error).message}`);
     }
   }
@@ -200,6 +212,7 @@ export class TableWriter {
       await this.forget(seg);
       return;
     }
+    const started = process.hrtime.bigint();
     const { size } = await fsp.stat(seg.path);
     if (size > seg.bytes) await fsp.truncate(seg.path, seg.bytes);
     let load;
@@ -240,6 +253,7 @@ export class TableWriter {
     if (res.skipped) await fsp.rm(file.outPath, { force: true });
     this.handle.version = Math.max(this.handle.version, res.version);
     this.committedSeq = seg.seq;
+    this.observeCommit(seg, load.scan.rows, started);
     failpoint('after-commit');
     this.ctx.budget.recordCommitted(seg.bytes);
     await this.forget(seg);
@@ -248,6 +262,17 @@ export class TableWriter {
     if (!res.skipped) {
       await this.ctx.lane.run(() => maybeCheckpoint(this.ctx.db, this.handle.dir, res.version, this.ctx.log));
     }
+  }
+
+  private observeCommit(seg: SealedSegment, rows: number, started: bigint): void {
+    const since = this.stagedSince.get(seg.seq);
+    this.stagedSince.delete(seg.seq);
+    const m = this.ctx.metrics;
+    if (!m) return;
+    const table = { table: this.handle.fullName };
+    m.commitSeconds.observe(table, Number(process.hrtime.bigint() - started) / 1e9);
+    m.committedRows.inc(table, rows);
+    if (since !== undefined) m.ackToVisible.observe(table, (Date.now() - since) / 1000);
   }
 
   /** Damage found at load that recovery did not already report (bytes that went bad after they were written). */
@@ -287,6 +312,7 @@ export class TableWriter {
   }
 
   private async forget(seg: SealedSegment): Promise<void> {
+    this.stagedSince.delete(seg.seq);
     await this.wal.remove(seg);
     this.ctx.budget.release(seg.bytes);
   }

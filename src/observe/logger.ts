@@ -32,7 +32,14 @@ export function createLogger(format: LogFormat, destination?: DestinationStream 
   return pino(options, stream);
 }
 
-/** The plain `log(line)` the rest of the service takes, as info lines of `logger`. */
+/**
+ * The plain `log(line)` the rest of the service takes, as lines of `logger`:
+ * info, or error/warn for lines that say so first (staging damage does).
+ */
 export function lineLog(logger: EventLog): (line: string) => void {
-  return (line) => logger.info({}, line);
+  return (line) => {
+    if (line.startsWith('ERROR ')) logger.error({}, line);
+    else if (line.startsWith('WARN ')) logger.warn({}, line);
+    else logger.info({}, line);
+  };
 }

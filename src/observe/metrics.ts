@@ -6,6 +6,7 @@
 // tables that exist in the warehouse: a request naming a table that does not
 // exist is counted by reason only, so a client cannot grow the label space.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { stagingCorruption, type CorruptionCounts } from '../wal/corruption.ts';
 
 /** Seconds buckets for commits and for ack-to-visible lag: a flush interval is 1 s by default. */
 const COMMIT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -116,10 +117,36 @@ export class ServiceMetrics {
         this.set((await backlog()).bytes);
       },
     });
+    registerStagingDamage(registry);
     collectDefaultMetrics({ register: registry, prefix: 'otlp2delta_' });
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/** Staging damage as the reader found it: counted where it happens (wal/corruption.ts), read at scrape. */
+const DAMAGE_COUNTERS: [keyof CorruptionCounts, string, string][] = [
+  ['damagedRegions', 'otlp2delta_staging_damaged_regions_total', 'Stretches of damaged staging bytes skipped; the intact records around them were committed'],
+  ['damagedBytes', 'otlp2delta_staging_damaged_bytes_total', 'Damaged staging bytes skipped'],
+  ['damagedRowsKnown', 'otlp2delta_staging_damaged_rows_total', 'Acknowledged rows lost to damaged staging records (where the record header survived to say how many)'],
+  ['tornTails', 'otlp2delta_staging_torn_tails_total', 'Incomplete last staging records cut at recovery (never acknowledged)'],
+  ['quarantinedSegments', 'otlp2delta_staging_quarantined_segments_total', 'Staging segments moved to quarantine after repeated failed commits (see otlp2delta staging list)'],
+  ['quarantinedRows', 'otlp2delta_staging_quarantined_rows_total', 'Rows in quarantined staging segments'],
+];
+
+function registerStagingDamage(registry: Registry): void {
+  for (const [key, name, help] of DAMAGE_COUNTERS) {
+    new Counter({
+      name,
+      help: `${help}, by table`,
+      labelNames: ['table'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [table, counts] of Object.entries(stagingCorruption.snapshot().tables)) this.inc({ table }, counts[key]);
+      },
+    });
   }
 }
