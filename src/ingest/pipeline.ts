@@ -11,6 +11,7 @@ import type { Staging } from '../wal/staging.ts';
 import { StagingBudget } from './budget.ts';
 import { Lane } from './lane.ts';
 import { TableRegistry, type TableHandle } from './registry.ts';
+import { DEFAULT_CAPS, RenderJob, type RenderCaps, type RenderResult, type RenderSteps } from '../tables/render/job.ts';
 import { SIGNALS, signalForKind } from './signals.ts';
 import { TableWriter } from './table-writer.ts';
 
@@ -32,20 +33,36 @@ export type PipelineOptions = {
   log: (line: string) => void;
 };
 
+type Batch = { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestResult };
+
 /**
  * Decodes and renders a request to the NDJSON bytes to stage. Kept out of
  * the async path on purpose: what the request waits on (the fsync of its
  * group) then holds only these bytes, while the decoded message, many small
  * objects, is garbage at once instead of surviving, as hundreds of in-flight
- * requests' worth, into the old generation.
+ * requests' worth, into the old generation. Only a request too large to
+ * render within one slice (RENDER_SLICE_MS, counted from the start of
+ * decoding) keeps its message across the few turns of the event loop its
+ * rendering is spread over, so that no request holds the loop for long.
  */
-function encodeBatch(req: IngestRequest): { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestResult } {
+function encodeBatch(req: IngestRequest, caps: RenderCaps): Batch | Promise<Batch> {
+  const startedAt = performance.now();
   const desc = SIGNALS[req.signal];
-  // Each signal's decode/render pair is typed by its own request shape.
   const decoded = decodeRequest(req.signal, req.body, req.encoding);
-  const out = (desc.render as (r: typeof decoded) => ReturnType<typeof desc.render>)(decoded);
-  const message = out.rejected > 0 ? `${out.rejected} ${desc.records} rejected: ${out.rejectReasons.join('; ')}` : '';
-  return { ndjson: out.ndjson, lineBytesMax: out.lineBytesMax, result: { rows: out.rows, rejected: out.rejected, message } };
+  const job = new RenderJob(caps, startedAt);
+  // Each signal's decode/render pair is typed by its own request shape.
+  const out = job.run((desc.steps as (j: RenderJob, r: typeof decoded) => RenderSteps)(job, decoded));
+  const batch = (r: RenderResult): Batch => {
+    const message = r.rejected > 0 ? `${r.rejected} ${desc.records} rejected: ${r.rejectReasons.join('; ')}` : '';
+    return { ndjson: r.ndjson, lineBytesMax: r.lineBytesMax, result: { rows: r.rows, rejected: r.rejected, message } };
+  };
+  return out instanceof Promise ? out.then(batch) : batch(out);
+}
+
+/** The request caps, the byte cap lowered to what staging can hold at all (else such a request would get 429 forever). */
+function renderCaps(limits: Limits): RenderCaps {
+  if (limits.stagingBytesMax >= DEFAULT_CAPS.bytesMax) return DEFAULT_CAPS;
+  return { ...DEFAULT_CAPS, bytesMax: limits.stagingBytesMax, bytesMaxName: '--max-staging-bytes' };
 }
 
 export class Pipeline {
@@ -56,10 +73,12 @@ export class Pipeline {
   private readonly writers = new Map<string, Promise<TableWriter>>();
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly caps: RenderCaps;
 
   private constructor(private readonly opts: PipelineOptions) {
     this.registry = new TableRegistry(opts.warehouse);
     this.budget = new StagingBudget(opts.limits.stagingBytesMax);
+    this.caps = renderCaps(opts.limits);
   }
 
   /**
@@ -106,7 +125,12 @@ export class Pipeline {
         retryAfterSeconds: this.budget.retryAfterSeconds(),
       });
     }
-    const batch = encodeBatch(req);
+    const pending = encodeBatch(req, this.caps);
+    const batch = pending instanceof Promise ? await pending : pending;
+    if (pending instanceof Promise && this.closed) {
+      throw new OtlpError('unavailable', 'the server is shutting down', { retryAfterSeconds: 1 });
+    }
+    if (batch.result.rejected > 0) this.opts.log(`${handle.fullName}: ${batch.result.message}`);
     if (batch.ndjson) await (await this.writerFor(handle)).append(batch.ndjson, batch.result.rows, batch.lineBytesMax);
     return batch.result;
   }

@@ -1,0 +1,154 @@
+// Rendering one request: the caps on what it may produce, the records it
+// rejects, and the slices a large request is rendered in so that it never
+// holds the event loop for long. A renderer is a generator that yields
+// between records whenever its slice is used up; small requests finish in
+// their first slice, synchronously, exactly as before slicing existed.
+import { RENDER_SLICE_MS, REQUEST_RENDERED_BYTES_MAX, REQUEST_ROWS_MAX } from '../../config/limits.ts';
+import { OtlpError } from '../../errors.ts';
+import { reject, type Rejections } from '../reject.ts';
+import { scratchSink, trimScratch, type ByteSink } from './sink.ts';
+
+/** What rendering one export request produced. */
+export type RenderResult = {
+  /** The rows as NDJSON, newline-terminated; undefined when there are none. */
+  ndjson: Buffer | undefined;
+  rows: number;
+  /** Bytes of the longest line. */
+  lineBytesMax: number;
+  /** Records (data points, log records, spans) that could not be stored. */
+  rejected: number;
+  rejectReasons: string[];
+};
+
+export type RenderCaps = {
+  rowsMax: number;
+  bytesMax: number;
+  /** How the byte cap is named in the refusal (a limit name or a server option). */
+  bytesMaxName: string;
+  /** Longest stretch of rendering between yields; Infinity renders in one go. */
+  sliceMs: number;
+};
+
+export const DEFAULT_CAPS: RenderCaps = {
+  rowsMax: REQUEST_ROWS_MAX,
+  bytesMax: REQUEST_RENDERED_BYTES_MAX,
+  bytesMaxName: 'REQUEST_RENDERED_BYTES_MAX',
+  sliceMs: RENDER_SLICE_MS,
+};
+
+/** A renderer: writes the request's rows into job.out, yielding when job.due() says so. */
+export type RenderSteps = Generator<void, void, void>;
+
+// The clock is read every few records or every few hundred KiB, whichever comes first.
+const CHECK_RECORDS = 16;
+const CHECK_BYTES = 256 * 1024;
+
+export class RenderJob implements Rejections {
+  readonly out: ByteSink = scratchSink();
+  rejected = 0;
+  rejectReasons: string[] = [];
+  /** Lines and bytes taken out of the sink at earlier yields. */
+  private chunks: Buffer[] = [];
+  private rowsBefore = 0;
+  private bytesBefore = 0;
+  private lineBytesMax = 0;
+  private sliceEnd: number;
+  private countdown = CHECK_RECORDS;
+  private checkAt = CHECK_BYTES;
+
+  constructor(
+    private readonly caps: RenderCaps,
+    startedAt = performance.now(),
+  ) {
+    this.sliceEnd = startedAt + caps.sliceMs;
+    this.arm();
+  }
+
+  /** Counts `count` records as rejected (at most a few distinct reasons are kept). */
+  reject(reason: string, count = 1): void {
+    reject(this, reason, count);
+  }
+
+  /** True, at a record boundary, when this slice has used its time. Cheap: reads the clock now and then. */
+  due(): boolean {
+    if (--this.countdown > 0 && this.out.length < this.checkAt) return false;
+    this.countdown = CHECK_RECORDS;
+    this.checkAt = this.out.length + CHECK_BYTES;
+    return performance.now() >= this.sliceEnd;
+  }
+
+  private arm(): void {
+    const { caps } = this;
+    this.out.limit(caps.bytesMax - this.bytesBefore, caps.rowsMax - this.rowsBefore, (what) => {
+      const message =
+        what === 'rows'
+          ? `the request holds more than ${caps.rowsMax} records to store (REQUEST_ROWS_MAX); send it in smaller requests`
+          : `the request's rows take more than ${caps.bytesMax} bytes (${caps.bytesMaxName}); send it in smaller requests`;
+      throw new OtlpError('too_large', message);
+    });
+  }
+
+  /** Takes what this slice wrote out of the shared sink, so other requests may use it while this one waits. */
+  private suspend(): void {
+    this.keep();
+    this.out.reset();
+  }
+
+  private resume(): void {
+    this.out.reset();
+    this.arm();
+    this.sliceEnd = performance.now() + this.caps.sliceMs;
+    this.countdown = CHECK_RECORDS;
+    this.checkAt = CHECK_BYTES;
+  }
+
+  private keep(): void {
+    const { out } = this;
+    if (out.lines === 0) return;
+    this.chunks.push(out.take());
+    this.rowsBefore += out.lines;
+    this.bytesBefore += out.length;
+    this.lineBytesMax = Math.max(this.lineBytesMax, out.lineBytesMax);
+  }
+
+  private result(): RenderResult {
+    this.keep();
+    const ndjson = this.chunks.length <= 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.bytesBefore);
+    return { ndjson, rows: this.rowsBefore, lineBytesMax: this.lineBytesMax, rejected: this.rejected, rejectReasons: this.rejectReasons };
+  }
+
+  /**
+   * Runs the renderer: synchronously when it finishes within its first slice,
+   * otherwise the rest in slices with other work (setImmediate) in between.
+   */
+  run(steps: RenderSteps): RenderResult | Promise<RenderResult> {
+    try {
+      if (steps.next().done) return this.result();
+      this.suspend();
+    } finally {
+      trimScratch();
+    }
+    return this.runSliced(steps);
+  }
+
+  private async runSliced(steps: RenderSteps): Promise<RenderResult> {
+    for (;;) {
+      await new Promise<void>((resume) => setImmediate(resume));
+      try {
+        this.resume();
+        if (steps.next().done) return this.result();
+        this.suspend();
+      } finally {
+        trimScratch();
+      }
+    }
+  }
+}
+
+/** Renders a whole request at once (tools and tests; ingestion slices, see RenderJob.run). */
+export function renderAll(start: (job: RenderJob) => RenderSteps, caps: Partial<RenderCaps> = {}): RenderResult {
+  const job = new RenderJob({ ...DEFAULT_CAPS, sliceMs: Infinity, ...caps });
+  const out = job.run(start(job));
+  if (out instanceof Promise) throw new Error('a render without slices yielded');
+  return out;
+}
