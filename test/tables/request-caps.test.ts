@@ -176,4 +176,32 @@ describe('attribute cap', () => {
     ]);
     expect(SIGNALS.metrics.flatten(req as never)).toMatchObject({ rejected: 4, rejectReasons: out.rejectReasons });
   });
+
+  it('checks huge maps in linear time: 50,000 keys on a point, a span, an event or a log record are each refused at once', () => {
+    const huge = keys(50_000);
+    const requests: [Signal, Obj][] = [
+      ['metrics', { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'm', gauge: { dataPoints: [{ asDouble: 1, attributes: huge }, { asDouble: 2 }] } }] }] }] }],
+      ['traces', { resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'a', attributes: huge }, { name: 'b', events: [{ name: 'e', attributes: huge }] }, { name: 'c' }] }] }] }],
+      ['logs', logs([], [{ attributes: huge }, { body: kvl(...huge) }, {}])],
+    ];
+    const t0 = performance.now();
+    for (const [signal, req] of requests) {
+      const desc = SIGNALS[signal] as unknown as { render(r: unknown): RenderResult; flatten(r: unknown): { rejected: number } };
+      const out = desc.render(req);
+      expect(out.rows, signal).toBe(1);
+      expect(out.rejected, signal).toBe(signal === 'metrics' ? 1 : 2);
+      expect(out.rejectReasons[0], signal).toMatch(/^50000 keys in .*more than ATTRIBUTES_PER_MAP_MAX/);
+      expect(desc.flatten(req).rejected, signal).toBe(out.rejected);
+    }
+    // Comparing keys pairwise took seconds per map this size; a liveness bound, not a benchmark.
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('stores many maps of the cap\'s size, each checked in linear time', () => {
+    const records = Array.from({ length: 200 }, () => ({ attributes: keys(ATTRIBUTES_PER_MAP_MAX) }));
+    const t0 = performance.now();
+    const out = render(logs([], records));
+    expect(out).toMatchObject({ rows: 200, rejected: 0 });
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
 });
