@@ -11,7 +11,8 @@ import type { Staging } from '../wal/staging.ts';
 import { StagingBudget } from './budget.ts';
 import { Lane } from './lane.ts';
 import { TableRegistry, type TableHandle } from './registry.ts';
-import { DEFAULT_CAPS, RenderJob, type RenderCaps, type RenderResult, type RenderSteps } from '../tables/render/job.ts';
+import { recordsOverCap } from '../tables/record-count.ts';
+import { DEFAULT_CAPS, RenderJob, tooManyRows, type RenderCaps, type RenderResult, type RenderSteps } from '../tables/render/job.ts';
 import { SIGNALS, signalForKind } from './signals.ts';
 import { TableWriter } from './table-writer.ts';
 
@@ -44,10 +45,13 @@ type Batch = { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestR
  * render within one slice (RENDER_SLICE_MS, counted from the start of
  * decoding) keeps its message across the few turns of the event loop its
  * rendering is spread over, so that no request holds the loop for long.
+ * A protobuf body of more records than the row cap is refused before
+ * decoding: decoding millions of tiny records alone took seconds.
  */
 function encodeBatch(req: IngestRequest, caps: RenderCaps): Batch | Promise<Batch> {
   const startedAt = performance.now();
   const desc = SIGNALS[req.signal];
+  if (req.encoding === 'protobuf' && recordsOverCap(req.signal, req.body, caps.rowsMax)) throw tooManyRows(caps);
   const decoded = decodeRequest(req.signal, req.body, req.encoding);
   const job = new RenderJob(caps, startedAt);
   // Each signal's decode/render pair is typed by its own request shape.

@@ -36,6 +36,11 @@ export const DEFAULT_CAPS: RenderCaps = {
   sliceMs: RENDER_SLICE_MS,
 };
 
+/** The refusal of a request over the row cap, whether found before decoding or while rendering. */
+export function tooManyRows(caps: RenderCaps): OtlpError {
+  return new OtlpError('too_large', `the request holds more than ${caps.rowsMax} records to store (REQUEST_ROWS_MAX); send it in smaller requests`);
+}
+
 /** A renderer: writes the request's rows into job.out, yielding when job.due() says so. */
 export type RenderSteps = Generator<void, void, void>;
 
@@ -87,11 +92,9 @@ export class RenderJob implements Rejections {
   private arm(): void {
     const { caps } = this;
     this.out.limit(caps.bytesMax - this.bytesBefore, caps.rowsMax - this.rowsBefore, (what) => {
-      const message =
-        what === 'rows'
-          ? `the request holds more than ${caps.rowsMax} records to store (REQUEST_ROWS_MAX); send it in smaller requests`
-          : `the request's rows take more than ${caps.bytesMax} bytes (${caps.bytesMaxName}); send it in smaller requests`;
-      throw new OtlpError('too_large', message);
+      throw what === 'rows'
+        ? tooManyRows(caps)
+        : new OtlpError('too_large', `the request's rows take more than ${caps.bytesMax} bytes (${caps.bytesMaxName}); send it in smaller requests`);
     });
   }
 
