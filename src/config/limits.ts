@@ -193,3 +193,7 @@ export const REQUEST_RENDERED_BYTES_MAX = 8 * BODY_BYTES_MAX;
 /** Longest stretch a large request renders before other requests (and /healthz) get a turn:
  * small against the 100 ms an interactive answer may take, long enough that yielding costs little. */
 export const RENDER_SLICE_MS = 20;
+/** Rendered bytes all requests being rendered in slices may hold at once: two requests at
+ * REQUEST_RENDERED_BYTES_MAX. Past it a request is refused with 429 (retry later), so many
+ * concurrent amplifying requests cannot multiply the per-request cap into gigabytes of heap. */
+export const RENDER_HELD_BYTES_MAX = 2 * REQUEST_RENDERED_BYTES_MAX;

@@ -7,7 +7,7 @@ import { ATTRIBUTES_PER_MAP_MAX, REQUEST_RENDERED_BYTES_MAX, REQUEST_ROWS_MAX } 
 import { OtlpError } from '../../src/errors.ts';
 import { SIGNALS } from '../../src/ingest/signals.ts';
 import type { KeyValue, Signal } from '../../src/otlp/types.ts';
-import { DEFAULT_CAPS, renderAll, RenderJob, type RenderCaps, type RenderResult } from '../../src/tables/render/job.ts';
+import { DEFAULT_CAPS, renderAll, renderHeldBytes, RenderJob, type RenderCaps, type RenderResult } from '../../src/tables/render/job.ts';
 import { logsSteps } from '../../src/tables/render/logs.ts';
 import { ByteSink, scratchSink } from '../../src/tables/render/sink.ts';
 import { rowsToNdjson } from '../../src/tables/ndjson.ts';
@@ -126,6 +126,31 @@ describe('sliced rendering', () => {
     expect(sliced.ndjson!.equals(whole.ndjson!)).toBe(true);
     expect({ ...sliced, ndjson: undefined }).toEqual({ ...whole, ndjson: undefined });
     expect(sliced.rejected).toBe(1);
+  });
+
+  it('refuses with 429 a render that would make the waiting renders hold more than their cap, and gives the bytes back', async () => {
+    const req = logs([kv('service.name', str('s'.repeat(1000)))], Array.from({ length: 2000 }, () => ({})));
+    const whole = render(req).ndjson!.length;
+    const caps = { ...DEFAULT_CAPS, sliceMs: 0, heldBytesMax: Math.floor(whole * 1.5) };
+    const first = new RenderJob(caps);
+    const second = new RenderJob(caps);
+    const a = first.run(logsSteps(first, req as never));
+    const b = second.run(logsSteps(second, req as never));
+    const [ra, rb] = await Promise.allSettled([a, b]);
+    const refused = [ra, rb].filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as OtlpError);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.kind).toBe('overloaded');
+    expect(refused[0]!.message).toContain('RENDER_HELD_BYTES_MAX');
+    const stored = [ra, rb].find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<RenderResult>;
+    expect(stored.value.ndjson!.length).toBe(whole);
+    expect(renderHeldBytes()).toBe(0);
+  });
+
+  it('gives the held bytes back when a sliced render is refused at its cap', async () => {
+    const req = logs([kv('service.name', str('s'.repeat(1000)))], Array.from({ length: 2000 }, () => ({})));
+    const job = new RenderJob({ ...DEFAULT_CAPS, sliceMs: 0, bytesMax: 1 << 20 });
+    await expect(job.run(logsSteps(job, req as never))).rejects.toThrow(/REQUEST_RENDERED_BYTES_MAX/);
+    expect(renderHeldBytes()).toBe(0);
   });
 
   it('finishes a small request in its first slice, synchronously', () => {

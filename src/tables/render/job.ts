@@ -3,7 +3,7 @@
 // holds the event loop for long. A renderer is a generator that yields
 // between records whenever its slice is used up; small requests finish in
 // their first slice, synchronously, exactly as before slicing existed.
-import { RENDER_SLICE_MS, REQUEST_RENDERED_BYTES_MAX, REQUEST_ROWS_MAX } from '../../config/limits.ts';
+import { RENDER_HELD_BYTES_MAX, RENDER_SLICE_MS, REQUEST_RENDERED_BYTES_MAX, REQUEST_ROWS_MAX } from '../../config/limits.ts';
 import { OtlpError } from '../../errors.ts';
 import { reject, type Rejections } from '../reject.ts';
 import { scratchSink, trimScratch, type ByteSink } from './sink.ts';
@@ -27,6 +27,8 @@ export type RenderCaps = {
   bytesMaxName: string;
   /** Longest stretch of rendering between yields; Infinity renders in one go. */
   sliceMs: number;
+  /** Bytes every suspended render together may hold (see RENDER_HELD_BYTES_MAX). */
+  heldBytesMax: number;
 };
 
 export const DEFAULT_CAPS: RenderCaps = {
@@ -34,7 +36,16 @@ export const DEFAULT_CAPS: RenderCaps = {
   bytesMax: REQUEST_RENDERED_BYTES_MAX,
   bytesMaxName: 'REQUEST_RENDERED_BYTES_MAX',
   sliceMs: RENDER_SLICE_MS,
+  heldBytesMax: RENDER_HELD_BYTES_MAX,
 };
+
+/** Rendered bytes held by requests waiting for their next slice, across all of them. */
+let heldBytes = 0;
+
+/** Bytes suspended renders hold now (for tests and operators). */
+export function renderHeldBytes(): number {
+  return heldBytes;
+}
 
 /** The refusal of a request over the row cap, whether found before decoding or while rendering. */
 export function tooManyRows(caps: RenderCaps): OtlpError {
@@ -98,10 +109,36 @@ export class RenderJob implements Rejections {
     });
   }
 
-  /** Takes what this slice wrote out of the shared sink, so other requests may use it while this one waits. */
+  /**
+   * Takes what this slice wrote out of the shared sink, so other requests may
+   * use it while this one waits, and counts it against what all waiting
+   * renders may hold.
+   */
   private suspend(): void {
+    const before = this.bytesBefore;
     this.keep();
     this.out.reset();
+    this.hold(this.bytesBefore - before);
+  }
+
+  /** Bytes this job counts in heldBytes. */
+  private held = 0;
+
+  private hold(bytes: number): void {
+    heldBytes += bytes;
+    this.held += bytes;
+    if (heldBytes > this.caps.heldBytesMax) {
+      throw new OtlpError(
+        'overloaded',
+        `requests being rendered hold more than ${this.caps.heldBytesMax} bytes of rows (RENDER_HELD_BYTES_MAX); retry later`,
+        { retryAfterSeconds: 1 },
+      );
+    }
+  }
+
+  private release(): void {
+    heldBytes -= this.held;
+    this.held = 0;
   }
 
   private resume(): void {
@@ -135,6 +172,9 @@ export class RenderJob implements Rejections {
     try {
       if (steps.next().done) return this.result();
       this.suspend();
+    } catch (e) {
+      this.release();
+      throw e;
     } finally {
       trimScratch();
     }
@@ -142,18 +182,23 @@ export class RenderJob implements Rejections {
   }
 
   private async runSliced(steps: RenderSteps): Promise<RenderResult> {
-    for (;;) {
-      await nextTurn();
-      try {
-        this.resume();
-        const done = steps.next().done;
-        this.suspend();
-        if (done) break;
-      } finally {
-        trimScratch();
+    try {
+      for (;;) {
+        await nextTurn();
+        try {
+          this.resume();
+          const done = steps.next().done;
+          this.suspend();
+          if (done) break;
+        } finally {
+          trimScratch();
+        }
       }
+      return await this.joined();
+    } finally {
+      this.release();
+      this.chunks = [];
     }
-    return this.joined();
   }
 
   /**
