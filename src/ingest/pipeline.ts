@@ -63,12 +63,6 @@ function encodeBatch(req: IngestRequest, caps: RenderCaps): Batch | Promise<Batc
   return out instanceof Promise ? out.then(batch) : batch(out);
 }
 
-/** The request caps, the byte cap lowered to what staging can hold at all (else such a request would get 429 forever). */
-function renderCaps(limits: Limits): RenderCaps {
-  if (limits.stagingBytesMax >= DEFAULT_CAPS.bytesMax) return DEFAULT_CAPS;
-  return { ...DEFAULT_CAPS, bytesMax: limits.stagingBytesMax, bytesMaxName: '--max-staging-bytes' };
-}
-
 export class Pipeline {
   readonly registry: TableRegistry;
   readonly budget: StagingBudget;
@@ -77,12 +71,12 @@ export class Pipeline {
   private readonly writers = new Map<string, Promise<TableWriter>>();
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly caps: RenderCaps;
+  /** A request larger than the staging budget still passes when nothing is staged (see StagingBudget), so the caps stay as named. */
+  private readonly caps: RenderCaps = DEFAULT_CAPS;
 
   private constructor(private readonly opts: PipelineOptions) {
     this.registry = new TableRegistry(opts.warehouse);
     this.budget = new StagingBudget(opts.limits.stagingBytesMax);
-    this.caps = renderCaps(opts.limits);
   }
 
   /**

@@ -13,7 +13,11 @@ import { expectError, request, type Answer } from '../e2e/http-support.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 const TABLE = 'main.limits.logs';
+/** /healthz while a large legal request renders in slices. */
 const LIVENESS_MS = 200;
+/** /healthz and the answer itself for requests refused early; decoding them is synchronous, and
+ * before these limits they held the process for 4 to 19 s. Generous for a shared, busy machine. */
+const EARLY_REFUSAL_MS = 2000;
 
 let svc: TestService;
 beforeAll(async () => {
@@ -82,14 +86,14 @@ describe('attribute maps', () => {
     const t0 = performance.now();
     const { answer, slowestMs, probes } = await postWhileProbing(body);
     // Comparing keys pairwise kept the process busy for about 19 s on this request.
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(performance.now() - t0).toBeLessThan(EARLY_REFUSAL_MS);
     const ps = partialSuccess(answer);
     expect(ps?.rejectedLogRecords).toBe(1);
     expect(ps?.errorMessage).toBe(
       `1 log records rejected: 50000 keys in attributes, more than ATTRIBUTES_PER_MAP_MAX (${ATTRIBUTES_PER_MAP_MAX}) allows`,
     );
     expect(probes).toBeGreaterThan(0);
-    expect(slowestMs).toBeLessThan(LIVENESS_MS);
+    expect(slowestMs).toBeLessThan(EARLY_REFUSAL_MS);
     expect(svc.logs).toContainEqual(expect.stringContaining(`${TABLE}: 1 log records rejected: 50000 keys in attributes`));
   });
 
@@ -143,8 +147,8 @@ describe('rows one request may produce', () => {
     const t0 = performance.now();
     const { answer, slowestMs } = await postWhileProbing(body);
     // Decoding them took 4 s and about 1 GB of heap before the row cap could refuse them.
-    expect(performance.now() - t0).toBeLessThan(1000);
-    expect(slowestMs).toBeLessThan(LIVENESS_MS);
+    expect(performance.now() - t0).toBeLessThan(EARLY_REFUSAL_MS);
+    expect(slowestMs).toBeLessThan(EARLY_REFUSAL_MS);
     expect(expectError(answer, 413, 8, 'protobuf', /REQUEST_ROWS_MAX/)).toContain(String(REQUEST_ROWS_MAX));
   });
 
