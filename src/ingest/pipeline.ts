@@ -12,7 +12,7 @@ import { StagingBudget } from './budget.ts';
 import { Lane } from './lane.ts';
 import { TableRegistry, type TableHandle } from './registry.ts';
 import { recordsOverCap } from '../tables/record-count.ts';
-import { DEFAULT_CAPS, RenderJob, tooManyRows, type RenderCaps, type RenderResult, type RenderSteps } from '../tables/render/job.ts';
+import { DEFAULT_CAPS, RenderJob, renderStats, tooManyRows, type RenderCaps, type RenderResult, type RenderSteps } from '../tables/render/job.ts';
 import { SIGNALS, signalForKind } from './signals.ts';
 import { TableWriter } from './table-writer.ts';
 
@@ -57,6 +57,7 @@ function encodeBatch(req: IngestRequest, caps: RenderCaps): Batch | Promise<Batc
   // Each signal's decode/render pair is typed by its own request shape.
   const out = job.run((desc.steps as (j: RenderJob, r: typeof decoded) => RenderSteps)(job, decoded));
   const batch = (r: RenderResult): Batch => {
+    renderStats.rejectedRecords += r.rejected;
     const message = r.rejected > 0 ? `${r.rejected} ${desc.records} rejected: ${r.rejectReasons.join('; ')}` : '';
     return { ndjson: r.ndjson, lineBytesMax: r.lineBytesMax, result: { rows: r.rows, rejected: r.rejected, message } };
   };

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTRIBUTES_PER_MAP_MAX, REQUEST_RENDERED_BYTES_MAX, REQUEST_ROWS_MAX } from '../../src/config/limits.ts';
 import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
 import { parseTableName } from '../../src/tables/names.ts';
+import { renderStats } from '../../src/tables/render/job.ts';
 import { expectError, request, type Answer } from '../e2e/http-support.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
@@ -107,8 +108,10 @@ describe('attribute maps', () => {
   it('rejects a record that repeats a key, naming the key, and stores the others', async () => {
     const dup = { attributes: [{ key: 'a', value: str('1') }, { key: 'b', value: str('2') }, { key: 'a', value: str('3') }] };
     const before = await committedRows();
+    const rejectedBefore = renderStats.rejectedRecords;
     const ps = partialSuccess(await post(logsBody([], [dup, { attributes: [{ key: 'a', value: str('1') }] }])));
     expect(await committedRows()).toBe(before + 1);
+    expect(renderStats.rejectedRecords).toBe(rejectedBefore + 1);
     expect(ps).toEqual({ rejectedLogRecords: 1, errorMessage: '1 log records rejected: key "a" appears twice in attributes (OTLP requires unique keys)' });
   });
 });
@@ -118,7 +121,9 @@ describe('rows one request may produce', () => {
     const body = logsBody([{ key: 'big', value: str('x'.repeat(64 * 1024)) }], Array.from({ length: 20_000 }, () => ({})));
     expect(body.length).toBeLessThan(0.11 * 1024 * 1024);
     const before = process.memoryUsage().rss;
+    const refusedBefore = renderStats.refusedBytes;
     const message = expectError(await post(body), 413, 8, 'protobuf', /REQUEST_RENDERED_BYTES_MAX/);
+    expect(renderStats.refusedBytes).toBe(refusedBefore + 1);
     expect(message).toContain(String(REQUEST_RENDERED_BYTES_MAX));
     // Refused while rendering, near the cap: not after staging gigabytes.
     expect(process.memoryUsage().rss - before).toBeLessThan(4 * REQUEST_RENDERED_BYTES_MAX);

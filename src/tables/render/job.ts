@@ -39,6 +39,20 @@ export const DEFAULT_CAPS: RenderCaps = {
   heldBytesMax: RENDER_HELD_BYTES_MAX,
 };
 
+/** What rendering refused or spread out, since start: counters for operators. */
+export const renderStats = {
+  /** Requests rendered over more than one slice. */
+  slicedRenders: 0,
+  /** Requests refused (413) for more rows than REQUEST_ROWS_MAX, before decoding or while rendering. */
+  refusedRows: 0,
+  /** Requests refused (413) for more rendered bytes than REQUEST_RENDERED_BYTES_MAX. */
+  refusedBytes: 0,
+  /** Requests refused (429) because waiting renders held RENDER_HELD_BYTES_MAX. */
+  refusedHeld: 0,
+  /** Records (points, log records, spans) rejected in partial_success, e.g. for their attribute maps. */
+  rejectedRecords: 0,
+};
+
 /** Rendered bytes held by requests waiting for their next slice, across all of them. */
 let heldBytes = 0;
 
@@ -49,6 +63,7 @@ export function renderHeldBytes(): number {
 
 /** The refusal of a request over the row cap, whether found before decoding or while rendering. */
 export function tooManyRows(caps: RenderCaps): OtlpError {
+  renderStats.refusedRows += 1;
   return new OtlpError('too_large', `the request holds more than ${caps.rowsMax} records to store (REQUEST_ROWS_MAX); send it in smaller requests`);
 }
 
@@ -103,6 +118,7 @@ export class RenderJob implements Rejections {
   private arm(): void {
     const { caps } = this;
     this.out.limit(caps.bytesMax - this.bytesBefore, caps.rowsMax - this.rowsBefore, (what) => {
+      if (what === 'bytes') renderStats.refusedBytes += 1;
       throw what === 'rows'
         ? tooManyRows(caps)
         : new OtlpError('too_large', `the request's rows take more than ${caps.bytesMax} bytes (${caps.bytesMaxName}); send it in smaller requests`);
@@ -128,6 +144,7 @@ export class RenderJob implements Rejections {
     heldBytes += bytes;
     this.held += bytes;
     if (heldBytes > this.caps.heldBytesMax) {
+      renderStats.refusedHeld += 1;
       throw new OtlpError(
         'overloaded',
         `requests being rendered hold more than ${this.caps.heldBytesMax} bytes of rows (RENDER_HELD_BYTES_MAX); retry later`,
@@ -182,6 +199,7 @@ export class RenderJob implements Rejections {
   }
 
   private async runSliced(steps: RenderSteps): Promise<RenderResult> {
+    renderStats.slicedRenders += 1;
     try {
       for (;;) {
         await nextTurn();
