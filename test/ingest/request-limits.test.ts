@@ -116,6 +116,35 @@ describe('attribute maps', () => {
   });
 });
 
+describe('keys that collide in UTF-8, on spans and data points (OTLP/JSON keeps lone surrogates)', () => {
+  const postJson = (route: string, table: string, doc: unknown): Promise<Answer> =>
+    request(svc.url, route, {
+      body: JSON.stringify(doc),
+      headers: { 'content-type': 'application/json', 'x-databricks-uc-table-name': table },
+    });
+  const colliding = [
+    { key: '\ud800', value: { stringValue: '1' } },
+    { key: '\ud801', value: { stringValue: '2' } },
+  ];
+  const reason = 'keys "\\ud800" and "\\ud801" are the same key "\ufffd" in UTF-8 in attributes (OTLP requires unique keys)';
+
+  it('rejects the span and stores the other, naming both keys', async () => {
+    await svc.createTable('main.limits.spans', 'spans');
+    const doc = { resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'bad', attributes: colliding }, { name: 'good' }] }] }] };
+    const a = await postJson('/v1/traces', 'main.limits.spans', doc);
+    expect(a.status).toBe(200);
+    expect(JSON.parse(a.body.toString('utf8'))).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: `1 spans rejected: ${reason}` } });
+  });
+
+  it('rejects the data point and stores the other', async () => {
+    await svc.createTable('main.limits.metrics', 'metrics');
+    const doc = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'g', gauge: { dataPoints: [{ asDouble: 1, attributes: colliding }, { asDouble: 2 }] } }] }] }] };
+    const a = await postJson('/v1/metrics', 'main.limits.metrics', doc);
+    expect(a.status).toBe(200);
+    expect(JSON.parse(a.body.toString('utf8'))).toEqual({ partialSuccess: { rejectedDataPoints: '1', errorMessage: `1 metric data points rejected: ${reason}` } });
+  });
+});
+
 describe('rows one request may produce', () => {
   it('refuses with 413 a small body whose resource would be copied into 20,000 rows', async () => {
     const body = logsBody([{ key: 'big', value: str('x'.repeat(64 * 1024)) }], Array.from({ length: 20_000 }, () => ({})));
