@@ -191,8 +191,14 @@ export const REQUEST_ROWS_MAX = 2 * FLUSH_ROWS_MAX;
  * big resource is repeated over thousands of tiny records is refused instead of staging gigabytes. */
 export const REQUEST_RENDERED_BYTES_MAX = 8 * BODY_BYTES_MAX;
 /** Longest stretch a large request renders before other requests (and /healthz) get a turn:
- * small against the 100 ms an interactive answer may take, long enough that yielding costs little. */
-export const RENDER_SLICE_MS = 20;
+ * answering a probe takes a few turns of the event loop (read, handle, write), each of which may
+ * wait for a slice, so 10 ms keeps it well under 100 ms on a busy machine, while yielding (a few
+ * microseconds) still costs little. */
+export const RENDER_SLICE_MS = 10;
+/** Rendered bytes all requests being rendered in slices may hold at once: two requests at
+ * REQUEST_RENDERED_BYTES_MAX. Past it a request is refused with 429 (retry later), so many
+ * concurrent amplifying requests cannot multiply the per-request cap into gigabytes of heap. */
+export const RENDER_HELD_BYTES_MAX = 2 * REQUEST_RENDERED_BYTES_MAX;
 
 // --- logging ---
 

@@ -11,6 +11,8 @@ import type { Staging } from '../wal/staging.ts';
 import { StagingBudget } from './budget.ts';
 import { Lane } from './lane.ts';
 import { TableRegistry, type TableHandle } from './registry.ts';
+import { recordsOverCap } from '../tables/record-count.ts';
+import { DEFAULT_CAPS, RenderJob, renderStats, tooManyRows, type RenderCaps, type RenderResult, type RenderSteps } from '../tables/render/job.ts';
 import { SIGNALS, signalForKind } from './signals.ts';
 import { TableWriter } from './table-writer.ts';
 import type { ServiceMetrics } from '../observe/metrics.ts';
@@ -34,20 +36,34 @@ export type PipelineOptions = {
   metrics?: ServiceMetrics | undefined;
 };
 
+type Batch = { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestResult };
+
 /**
  * Decodes and renders a request to the NDJSON bytes to stage. Kept out of
  * the async path on purpose: what the request waits on (the fsync of its
  * group) then holds only these bytes, while the decoded message, many small
  * objects, is garbage at once instead of surviving, as hundreds of in-flight
- * requests' worth, into the old generation.
+ * requests' worth, into the old generation. Only a request too large to
+ * render within one slice (RENDER_SLICE_MS, counted from the start of
+ * decoding) keeps its message across the few turns of the event loop its
+ * rendering is spread over, so that no request holds the loop for long.
+ * A protobuf body of more records than the row cap is refused before
+ * decoding: decoding millions of tiny records alone took seconds.
  */
-function encodeBatch(req: IngestRequest): { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestResult } {
+function encodeBatch(req: IngestRequest, caps: RenderCaps): Batch | Promise<Batch> {
+  const startedAt = performance.now();
   const desc = SIGNALS[req.signal];
-  // Each signal's decode/render pair is typed by its own request shape.
+  if (req.encoding === 'protobuf' && recordsOverCap(req.signal, req.body, caps.rowsMax)) throw tooManyRows(caps);
   const decoded = decodeRequest(req.signal, req.body, req.encoding);
-  const out = (desc.render as (r: typeof decoded) => ReturnType<typeof desc.render>)(decoded);
-  const message = out.rejected > 0 ? `${out.rejected} ${desc.records} rejected: ${out.rejectReasons.join('; ')}` : '';
-  return { ndjson: out.ndjson, lineBytesMax: out.lineBytesMax, result: { rows: out.rows, rejected: out.rejected, message } };
+  const job = new RenderJob(caps, startedAt);
+  // Each signal's decode/render pair is typed by its own request shape.
+  const out = job.run((desc.steps as (j: RenderJob, r: typeof decoded) => RenderSteps)(job, decoded));
+  const batch = (r: RenderResult): Batch => {
+    renderStats.rejectedRecords += r.rejected;
+    const message = r.rejected > 0 ? `${r.rejected} ${desc.records} rejected: ${r.rejectReasons.join('; ')}` : '';
+    return { ndjson: r.ndjson, lineBytesMax: r.lineBytesMax, result: { rows: r.rows, rejected: r.rejected, message } };
+  };
+  return out instanceof Promise ? out.then(batch) : batch(out);
 }
 
 export class Pipeline {
@@ -58,6 +74,8 @@ export class Pipeline {
   private readonly writers = new Map<string, Promise<TableWriter>>();
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
+  /** A request larger than the staging budget still passes when nothing is staged (see StagingBudget), so the caps stay as named. */
+  private readonly caps: RenderCaps = DEFAULT_CAPS;
 
   private constructor(private readonly opts: PipelineOptions) {
     this.registry = new TableRegistry(opts.warehouse);
@@ -108,7 +126,11 @@ export class Pipeline {
         retryAfterSeconds: this.budget.retryAfterSeconds(),
       });
     }
-    const batch = encodeBatch(req);
+    const pending = encodeBatch(req, this.caps);
+    const batch = pending instanceof Promise ? await pending : pending;
+    if (pending instanceof Promise && this.closed) {
+      throw new OtlpError('unavailable', 'the server is shutting down', { retryAfterSeconds: 1 });
+    }
     if (batch.ndjson) {
       await (await this.writerFor(handle)).append(batch.ndjson, batch.result.rows, batch.lineBytesMax);
       this.opts.metrics?.stagedBytes.inc({ table: handle.fullName }, batch.ndjson.length);

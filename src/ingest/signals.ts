@@ -6,10 +6,10 @@ import type { ExportRequest } from '../otlp/types.ts';
 import { flattenLogs } from '../tables/flatten-logs.ts';
 import { flattenMetrics } from '../tables/flatten-metrics.ts';
 import { flattenSpans } from '../tables/flatten-spans.ts';
-import type { RenderResult } from '../tables/render/common.ts';
-import { renderLogs } from '../tables/render/logs.ts';
-import { renderMetrics } from '../tables/render/metrics.ts';
-import { renderSpans } from '../tables/render/spans.ts';
+import type { RenderJob, RenderResult, RenderSteps } from '../tables/render/job.ts';
+import { logsSteps, renderLogs } from '../tables/render/logs.ts';
+import { metricsSteps, renderMetrics } from '../tables/render/metrics.ts';
+import { renderSpans, spansSteps } from '../tables/render/spans.ts';
 import type { FlattenResult } from '../tables/row.ts';
 import type { TableKind } from '../tables/schema.ts';
 
@@ -20,14 +20,23 @@ export type SignalDescriptor<S extends Signal = Signal> = {
   records: string;
   /** Rows as objects: the reference form, for tests, tools and reading code. */
   flatten: (req: ExportRequest[S]) => FlattenResult;
-  /** The same rows straight to NDJSON bytes: what ingestion stages. */
+  /** The same rows straight to NDJSON bytes, in one go. */
   render: (req: ExportRequest[S]) => RenderResult;
+  /** The same rendering in slices, under the request caps: what ingestion stages (see RenderJob). */
+  steps: (job: RenderJob, req: ExportRequest[S]) => RenderSteps;
 };
 
 export const SIGNALS: { [S in Signal]: SignalDescriptor<S> } = {
-  metrics: { signal: 'metrics', tableKind: 'metrics', records: 'metric data points', flatten: flattenMetrics, render: renderMetrics },
-  logs: { signal: 'logs', tableKind: 'logs', records: 'log records', flatten: flattenLogs, render: renderLogs },
-  traces: { signal: 'traces', tableKind: 'spans', records: 'spans', flatten: flattenSpans, render: renderSpans },
+  metrics: {
+    signal: 'metrics',
+    tableKind: 'metrics',
+    records: 'metric data points',
+    flatten: flattenMetrics,
+    render: renderMetrics,
+    steps: metricsSteps,
+  },
+  logs: { signal: 'logs', tableKind: 'logs', records: 'log records', flatten: flattenLogs, render: renderLogs, steps: logsSteps },
+  traces: { signal: 'traces', tableKind: 'spans', records: 'spans', flatten: flattenSpans, render: renderSpans, steps: spansSteps },
 };
 
 export const SIGNAL_LIST: readonly Signal[] = ['metrics', 'logs', 'traces'];

@@ -6,6 +6,7 @@
 // tables that exist in the warehouse: a request naming a table that does not
 // exist is counted by reason only, so a client cannot grow the label space.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { renderHeldBytes } from '../tables/render/job.ts';
 import { stagingCorruption, type CorruptionCounts } from '../wal/corruption.ts';
 
 /** Seconds buckets for commits and for ack-to-visible lag: a flush interval is 1 s by default. */
@@ -115,6 +116,14 @@ export class ServiceMetrics {
       registers: [registry],
       async collect() {
         this.set((await backlog()).bytes);
+      },
+    });
+    new Gauge({
+      name: 'otlp2delta_render_held_bytes',
+      help: 'Row bytes held by requests rendering in slices (bounded by RENDER_HELD_BYTES_MAX; past it requests get 429)',
+      registers: [registry],
+      collect() {
+        this.set(renderHeldBytes());
       },
     });
     registerStagingDamage(registry);

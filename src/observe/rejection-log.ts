@@ -76,7 +76,8 @@ export class RejectionLog {
       remote: r.remote,
       userAgent: shortValue(r.userAgent),
     };
-    this.log.warn(fields, `refused ${r.status} ${r.method} ${r.path}: ${r.message}`);
+    const what = r.status < 400 ? `partly rejected ${r.method} ${r.path} to ${table}` : `refused ${r.status} ${r.method} ${r.path}`;
+    this.log.warn(fields, `${what}: ${r.message}`);
   }
 
   /** Writes the summaries still owed (at stop) and stops the window timer. */

@@ -2,6 +2,7 @@
 import { int64Exact } from '../otlp/int64.ts';
 import type { AnyValue, Bytes, KeyValue } from '../otlp/types.ts';
 import { oneofMember } from './oneof.ts';
+import { checkKeys } from './reject.ts';
 import type { MapValue } from './row.ts';
 
 type Member = NonNullable<AnyValue['value']>;
@@ -70,20 +71,20 @@ function arrayJson(values: readonly AnyValue[] | null | undefined): string {
   return out + ']';
 }
 
-/** A repeated key keeps its first position and its last value, as JSON.parse treats duplicates. */
+/** Keys are unique (checkKeys), so each entry is written as it comes. */
 function kvlistJson(kvs: readonly KeyValue[] | null | undefined): string {
   if (!kvs || kvs.length === 0) return '{}';
-  const fields = new Map<string, string>();
-  for (const kv of kvs) fields.set(kv.key ?? '', jsonOf(kv.value));
-  let out = '';
-  for (const [key, json] of fields) out += (out === '' ? '{' : ',') + JSON.stringify(key) + ':' + json;
+  checkKeys(kvs, 'a key-value list value', false);
+  let out = '{' + JSON.stringify((kvs[0] as KeyValue).key ?? '') + ':' + jsonOf((kvs[0] as KeyValue).value);
+  for (let i = 1; i < kvs.length; i++) out += ',' + JSON.stringify((kvs[i] as KeyValue).key ?? '') + ':' + jsonOf((kvs[i] as KeyValue).value);
   return out + '}';
 }
 
 /**
  * The text of a value for a MAP<STRING,STRING> entry or a log body: scalars
  * as plain text, arrays and key-value lists as compact JSON. An empty or
- * missing value is NULL.
+ * missing value is NULL. A key-value list that repeats a key or holds too
+ * many throws RecordRejected.
  */
 export function renderAnyValue(v: AnyValue | null | undefined): string | null {
   if (v == null) return null;
@@ -109,10 +110,13 @@ export function renderAnyValue(v: AnyValue | null | undefined): string | null {
 
 /**
  * An attribute list as a map. Never NULL: an empty list is an empty map. A
- * repeated key keeps its first position and its last value (Map.set semantics).
+ * list that repeats a key or holds too many rejects its record (see
+ * checkKeys); `what` names the list in that reason.
  */
-export function attributesMap(kvs: readonly KeyValue[] | null | undefined): MapValue {
+export function attributesMap(kvs: readonly KeyValue[] | null | undefined, what = 'attributes'): MapValue {
   const map: MapValue = new Map();
-  if (kvs) for (const kv of kvs) map.set(kv.key ?? '', renderAnyValue(kv.value));
+  if (!kvs) return map;
+  checkKeys(kvs, what);
+  for (const kv of kvs) map.set(kv.key ?? '', renderAnyValue(kv.value));
   return map;
 }

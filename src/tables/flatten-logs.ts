@@ -32,14 +32,15 @@ function logRow(r: LogRecord, ctx: ScopeContext): Row {
   };
 }
 
-/** One row per log record; every record can be stored, so nothing is rejected. */
+/** One row per log record; a record whose maps cannot be stored is rejected (see walkRecords). */
 export function flattenLogs(req: ExportLogsServiceRequest): FlattenResult {
-  const rows: Row[] = [];
+  const result: FlattenResult = { rows: [], rejected: 0, rejectReasons: [] };
   walkRecords(
     req.resourceLogs,
     (rl) => rl.scopeLogs,
     (sl) => sl.logRecords,
-    (r, ctx) => rows.push(logRow(r, ctx)),
+    (r, ctx) => result.rows.push(logRow(r, ctx)),
+    result,
   );
-  return { rows, rejected: 0, rejectReasons: [] };
+  return result;
 }

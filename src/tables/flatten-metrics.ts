@@ -1,5 +1,13 @@
 // Metrics export requests as otel_metrics rows: one row per data point.
-import type { ExportMetricsServiceRequest, Metric } from '../otlp/types.ts';
+import type {
+  ExponentialHistogramDataPoint,
+  ExportMetricsServiceRequest,
+  HistogramDataPoint,
+  Metric,
+  NumberDataPoint,
+  ScopeMetrics,
+  SummaryDataPoint,
+} from '../otlp/types.ts';
 import { attributesMap } from './anyvalue.ts';
 import { AGGREGATION_TEMPORALITY, enumName } from './enums.ts';
 import {
@@ -10,6 +18,7 @@ import {
   summaryPoint,
 } from './metric-points.ts';
 import { oneofMember } from './oneof.ts';
+import { reject, rejectionReason } from './reject.ts';
 import type { FlattenResult, MapValue, Row } from './row.ts';
 import { listOf, walkRecords, type ScopeContext } from './walk.ts';
 
@@ -26,35 +35,50 @@ export const COLUMN: Record<DataMember, string> = {
   summary: 'summary',
 };
 
-/** Enough distinct reasons to diagnose a bad sender without bloating the response. */
-const MAX_REASONS = 5;
-
 export function dataMemberOf(m: Metric): DataMember | undefined {
   const member = oneofMember(m, 'data', DATA_MEMBERS);
   return member !== undefined && m[member] != null ? member : undefined;
 }
 
-/** The filled struct of every data point of a metric whose data member is known to be set. */
-function pointStructs(m: Metric, member: DataMember): Row[] {
+type AnyPoint = NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint;
+
+/** The data points of a metric whose data member is known to be set. */
+export function dataPoints(m: Metric, member: DataMember): readonly AnyPoint[] {
+  const points: readonly AnyPoint[] | null | undefined = m[member]?.dataPoints;
+  return listOf(points);
+}
+
+/** How each data point of a metric becomes its filled struct. */
+function pointStruct(m: Metric, member: DataMember): (p: AnyPoint) => Row {
   switch (member) {
     case 'gauge':
-      return listOf(m.gauge?.dataPoints).map(gaugePoint);
+      return (p) => gaugePoint(p as NumberDataPoint);
     case 'sum': {
       const temporality = enumName(AGGREGATION_TEMPORALITY, m.sum?.aggregationTemporality);
       const monotonic = m.sum?.isMonotonic === true;
-      return listOf(m.sum?.dataPoints).map((p) => sumPoint(p, temporality, monotonic));
+      return (p) => sumPoint(p as NumberDataPoint, temporality, monotonic);
     }
     case 'histogram': {
       const temporality = enumName(AGGREGATION_TEMPORALITY, m.histogram?.aggregationTemporality);
-      return listOf(m.histogram?.dataPoints).map((p) => histogramPoint(p, temporality));
+      return (p) => histogramPoint(p as HistogramDataPoint, temporality);
     }
     case 'exponentialHistogram': {
       const temporality = enumName(AGGREGATION_TEMPORALITY, m.exponentialHistogram?.aggregationTemporality);
-      return listOf(m.exponentialHistogram?.dataPoints).map((p) => exponentialHistogramPoint(p, temporality));
+      return (p) => exponentialHistogramPoint(p as ExponentialHistogramDataPoint, temporality);
     }
     case 'summary':
-      return listOf(m.summary?.dataPoints).map(summaryPoint);
+      return (p) => summaryPoint(p as SummaryDataPoint);
   }
+}
+
+/** Records a scope's metrics stand for: each data point, and each metric without data (rejected as one). */
+export function scopeRecordCount(sm: ScopeMetrics): number {
+  let n = 0;
+  for (const m of listOf(sm.metrics)) {
+    const member = dataMemberOf(m);
+    n += member === undefined ? 1 : dataPoints(m, member).length;
+  }
+  return n;
 }
 
 /** One row; every struct column but `column` is NULL, so all rows share one shape. */
@@ -77,13 +101,6 @@ function metricRow(m: Metric, column: string, point: Row, metadata: MapValue, ct
   };
 }
 
-export function reject(result: Pick<FlattenResult, 'rejected' | 'rejectReasons'>, reason: string): void {
-  result.rejected += 1;
-  if (result.rejectReasons.length < MAX_REASONS && !result.rejectReasons.includes(reason)) {
-    result.rejectReasons.push(reason);
-  }
-}
-
 export function noDataReason(m: Metric): string {
   return (
     `metric ${JSON.stringify(m.name ?? '')} has no data ` +
@@ -94,7 +111,9 @@ export function noDataReason(m: Metric): string {
 /**
  * One row per data point. A metric with none of its data members set cannot
  * be stored (metric_type would be empty) and counts as one rejected record; a
- * metric whose data member is set but has no points simply yields no rows.
+ * metric whose data member is set but has no points simply yields no rows. A
+ * point whose maps cannot be stored is rejected alone; metadata that cannot
+ * be stored rejects every point of its metric.
  */
 export function flattenMetrics(req: ExportMetricsServiceRequest): FlattenResult {
   const result: FlattenResult = { rows: [], rejected: 0, rejectReasons: [] };
@@ -108,11 +127,27 @@ export function flattenMetrics(req: ExportMetricsServiceRequest): FlattenResult 
         reject(result, noDataReason(m));
         return;
       }
+      const points = dataPoints(m, member);
       const column = COLUMN[member];
       // One metadata map per metric, shared by its rows like the scope columns.
-      const metadata = attributesMap(m.metadata);
-      for (const point of pointStructs(m, member)) result.rows.push(metricRow(m, column, point, metadata, ctx));
+      let metadata: MapValue;
+      try {
+        metadata = attributesMap(m.metadata, 'metric metadata');
+      } catch (e) {
+        reject(result, rejectionReason(e), points.length);
+        return;
+      }
+      const struct = pointStruct(m, member);
+      for (const p of points) {
+        try {
+          result.rows.push(metricRow(m, column, struct(p), metadata, ctx));
+        } catch (e) {
+          reject(result, rejectionReason(e));
+        }
+      }
     },
+    result,
+    scopeRecordCount,
   );
   return result;
 }

@@ -11,7 +11,7 @@ export function eventStruct(e: SpanEvent): Row {
   return {
     time_unix_nano: toInt64(e.timeUnixNano),
     name: e.name ?? '',
-    attributes: attributesMap(e.attributes),
+    attributes: attributesMap(e.attributes, 'event attributes'),
     dropped_attributes_count: e.droppedAttributesCount | 0,
   };
 }
@@ -21,7 +21,7 @@ export function linkStruct(l: SpanLink): Row {
     trace_id: hexId(l.traceId),
     span_id: hexId(l.spanId),
     trace_state: l.traceState ?? '',
-    attributes: attributesMap(l.attributes),
+    attributes: attributesMap(l.attributes, 'link attributes'),
     dropped_attributes_count: l.droppedAttributesCount | 0,
     flags: l.flags | 0,
   };
@@ -62,14 +62,15 @@ function spanRow(s: Span, ctx: ScopeContext): Row {
   };
 }
 
-/** One row per span; every span can be stored, so nothing is rejected. */
+/** One row per span; a span whose maps (its events' and links' too) cannot be stored is rejected. */
 export function flattenSpans(req: ExportTraceServiceRequest): FlattenResult {
-  const rows: Row[] = [];
+  const result: FlattenResult = { rows: [], rejected: 0, rejectReasons: [] };
   walkRecords(
     req.resourceSpans,
     (rs) => rs.scopeSpans,
     (ss) => ss.spans,
-    (s, ctx) => rows.push(spanRow(s, ctx)),
+    (s, ctx) => result.rows.push(spanRow(s, ctx)),
+    result,
   );
-  return { rows, rejected: 0, rejectReasons: [] };
+  return result;
 }

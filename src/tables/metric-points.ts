@@ -46,7 +46,7 @@ function exemplars(xs: readonly Exemplar[] | null | undefined): Row[] {
     value: numberValue(e),
     span_id: hexId(e.spanId),
     trace_id: hexId(e.traceId),
-    filtered_attributes: attributesMap(e.filteredAttributes),
+    filtered_attributes: attributesMap(e.filteredAttributes, 'exemplar filtered_attributes'),
   }));
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyValue } from '../../src/otlp/types.ts';
 import { attributesMap, renderAnyValue } from '../../src/tables/anyvalue.ts';
+import { RecordRejected } from '../../src/tables/reject.ts';
 import { arr, bool, bytes, dbl, int, kv, kvl, long, MAX_I64, MIN_I64, raw, str } from './support.ts';
 
 describe('renderAnyValue scalars', () => {
@@ -94,8 +95,13 @@ describe('renderAnyValue arrays and key-value lists', () => {
     expect(renderAnyValue(arr({}, str('x')))).toBe('[null,"x"]');
     expect(renderAnyValue(kvl(kv('a'), kv('b', {}), kv('c', null)))).toBe('{"a":null,"b":null,"c":null}');
   });
-  it('lets the last of repeated keys win, at the first key position', () => {
-    expect(renderAnyValue(kvl(kv('a', str('1')), kv('b', str('2')), kv('a', str('3'))))).toBe('{"a":"3","b":"2"}');
+  it('refuses a repeated key instead of dropping one of its values', () => {
+    expect(() => renderAnyValue(kvl(kv('a', str('1')), kv('b', str('2')), kv('a', str('3'))))).toThrow(
+      new RecordRejected('key "a" appears twice in a key-value list value (OTLP requires unique keys)'),
+    );
+  });
+  it('keeps keys apart that differ only in lone surrogates, as JSON text can spell them', () => {
+    expect(JSON.parse(renderAnyValue(kvl(kv('\ud800', str('1')), kv('\ud801', str('2'))))!)).toEqual({ '\ud800': '1', '\ud801': '2' });
   });
   it('renders empty containers as [] and {}', () => {
     expect(renderAnyValue(arr())).toBe('[]');
@@ -129,12 +135,10 @@ describe('attributesMap', () => {
       ['a', '["p"]'],
     ]);
   });
-  it('lets the last of repeated keys win', () => {
-    const m = attributesMap([kv('k', str('first')), kv('other', str('o')), kv('k', str('last'))]);
-    expect([...m]).toEqual([
-      ['k', 'last'],
-      ['other', 'o'],
-    ]);
+  it('refuses a repeated key, naming it and the list', () => {
+    expect(() => attributesMap([kv('k', str('first')), kv('other', str('o')), kv('k', str('last'))], 'scope attributes')).toThrow(
+      new RecordRejected('key "k" appears twice in scope attributes (OTLP requires unique keys)'),
+    );
   });
   it('is an empty map, never NULL, for an empty or missing list', () => {
     for (const input of [[], null, undefined]) {

@@ -5,28 +5,15 @@
 // intermediate objects and strings, which was most of what ingestion spent
 // per record.
 import type { AnyValue, InstrumentationScope, KeyValue, Resource } from '../../otlp/types.ts';
-import { attributesMap, renderAnyValue } from '../anyvalue.ts';
+import { renderAnyValue } from '../anyvalue.ts';
 import { jsonString } from '../json-text.ts';
 import { valueToJson } from '../ndjson.ts';
+import { checkKeys, rejectionReason } from '../reject.ts';
 import { listOf, resourceStruct, scopeStruct } from '../walk.ts';
+import type { RenderJob, RenderSteps } from './job.ts';
 import type { ByteSink } from './sink.ts';
 
-/** What rendering one export request produced. */
-export type RenderResult = {
-  /** The rows as NDJSON, newline-terminated; undefined when there are none. */
-  ndjson: Buffer | undefined;
-  rows: number;
-  /** Bytes of the longest line. */
-  lineBytesMax: number;
-  /** Records (data points, log records, spans) that could not be stored. */
-  rejected: number;
-  rejectReasons: string[];
-};
-
-/** The sink's lines as a result. */
-export function sinkResult(out: ByteSink, rejected = 0, rejectReasons: string[] = []): RenderResult {
-  return { ndjson: out.lines > 0 ? out.take() : undefined, rows: out.lines, lineBytesMax: out.lineBytesMax, rejected, rejectReasons };
-}
+export type { RenderResult } from './job.ts';
 
 /** A map entry's value: the common string attribute without the general AnyValue dispatch. */
 function entryValue(out: ByteSink, v: AnyValue | null | undefined): void {
@@ -41,26 +28,17 @@ function entryValue(out: ByteSink, v: AnyValue | null | undefined): void {
   else out.string(text);
 }
 
-/** True when two entries share a key; lists are short, so pairwise beats building a set. */
-function hasRepeatedKey(kvs: readonly KeyValue[]): boolean {
-  for (let i = 1; i < kvs.length; i++) {
-    const key = (kvs[i] as KeyValue).key ?? '';
-    for (let j = 0; j < i; j++) if (((kvs[j] as KeyValue).key ?? '') === key) return true;
-  }
-  return false;
-}
-
-/** An attribute list as the JSON of its MAP<STRING,STRING> (see attributesMap). */
-export function attributes(out: ByteSink, kvs: readonly KeyValue[] | null | undefined): void {
+/**
+ * An attribute list as the JSON of its MAP<STRING,STRING> (see attributesMap):
+ * a list that repeats a key or holds too many throws RecordRejected before
+ * anything is written.
+ */
+export function attributes(out: ByteSink, kvs: readonly KeyValue[] | null | undefined, what = 'attributes'): void {
   if (!kvs || kvs.length === 0) {
     out.ascii('{}');
     return;
   }
-  // A repeated key keeps its first position and last value; the map does that.
-  if (hasRepeatedKey(kvs)) {
-    out.text(valueToJson(attributesMap(kvs)));
-    return;
-  }
+  checkKeys(kvs, what);
   for (let i = 0; i < kvs.length; i++) {
     const kv = kvs[i] as KeyValue;
     out.ascii(i === 0 ? '{' : ',');
@@ -72,35 +50,66 @@ export function attributes(out: ByteSink, kvs: readonly KeyValue[] | null | unde
 }
 
 /**
- * The columns every row of one scope ends with (resource, scope and their
- * schema URLs), closing the row's JSON object, as bytes to copy per row.
+ * The columns every row of one scope ends with, closing the row's JSON
+ * object, as bytes to copy per row: the resource's part is built once per
+ * resource and the scope's once per scope, so neither costs more than its own
+ * size however many scopes or records follow.
  */
-function scopeTail(
-  resource: Resource | null | undefined,
-  resourceSchemaUrl: string | null | undefined,
-  scope: InstrumentationScope | null | undefined,
-  scopeSchemaUrl: string | null | undefined,
-  scopeUrlColumn: string,
-): Buffer {
-  return Buffer.from(
-    `,"resource":${valueToJson(resourceStruct(resource))},"resource_schema_url":${jsonString(resourceSchemaUrl ?? '')}` +
-      `,"instrumentation_scope":${valueToJson(scopeStruct(scope))}` +
-      `,"${scopeUrlColumn}":${jsonString(scopeSchemaUrl ?? '')}}`,
-  );
+export type RowEnd = { resource: Buffer; scope: Buffer };
+
+export function writeRowEnd(out: ByteSink, end: RowEnd): void {
+  out.bytes(end.resource);
+  out.bytes(end.scope);
+}
+
+function resourceEnd(resource: Resource | null | undefined, schemaUrl: string | null | undefined): Buffer {
+  return Buffer.from(`,"resource":${valueToJson(resourceStruct(resource))},"resource_schema_url":${jsonString(schemaUrl ?? '')}`);
+}
+
+function scopeEnd(scope: InstrumentationScope | null | undefined, schemaUrl: string | null | undefined, urlColumn: string): Buffer {
+  return Buffer.from(`,"instrumentation_scope":${valueToJson(scopeStruct(scope))},"${urlColumn}":${jsonString(schemaUrl ?? '')}}`);
 }
 
 type ResourceLevel = { resource?: Resource | null; schemaUrl?: string | null };
 type ScopeLevel = { scope?: InstrumentationScope | null; schemaUrl?: string | null };
 
-/** Visits every scope of a request with the row tail its records share (see scopeTail). */
-export function eachScope<R extends ResourceLevel, S extends ScopeLevel>(
+export type ScopeWalk<R, S> = {
+  scopesOf: (r: R) => readonly S[] | null | undefined;
+  scopeUrlColumn: string;
+  /** Records a scope stands for (see walkRecords), rejected together when its resource or scope cannot be stored. */
+  recordCount: (s: S) => number;
+  /** Writes the scope's rows, yielding when job.due(). */
+  visit: (job: RenderJob, s: S, end: RowEnd) => RenderSteps;
+};
+
+/** Renders every scope of a request, as walkRecords visits them, rejecting the same records for the same reasons. */
+export function* eachScope<R extends ResourceLevel, S extends ScopeLevel>(
+  job: RenderJob,
   resources: readonly R[] | null | undefined,
-  scopesOf: (r: R) => readonly S[] | null | undefined,
-  scopeUrlColumn: string,
-  visit: (scope: S, scopeEnd: Buffer) => void,
-): void {
+  walk: ScopeWalk<R, S>,
+): RenderSteps {
   for (const r of listOf(resources)) {
-    for (const s of listOf(scopesOf(r))) visit(s, scopeTail(r.resource, r.schemaUrl, s.scope, s.schemaUrl, scopeUrlColumn));
+    let resource: Buffer | undefined;
+    let resourceReason = '';
+    try {
+      resource = resourceEnd(r.resource, r.schemaUrl);
+    } catch (e) {
+      resourceReason = rejectionReason(e);
+    }
+    for (const s of listOf(walk.scopesOf(r))) {
+      if (resource === undefined) {
+        job.reject(resourceReason, walk.recordCount(s));
+      } else {
+        let scope: Buffer | undefined;
+        try {
+          scope = scopeEnd(s.scope, s.schemaUrl, walk.scopeUrlColumn);
+        } catch (e) {
+          job.reject(rejectionReason(e), walk.recordCount(s));
+        }
+        if (scope !== undefined && walk.recordCount(s) > 0) yield* walk.visit(job, s, { resource, scope });
+      }
+      if (job.due()) yield;
+    }
   }
 }
 

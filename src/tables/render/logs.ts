@@ -1,15 +1,17 @@
 // Logs export requests straight to otel_logs NDJSON: one line per log record,
 // the same bytes as flattenLogs + rowsToNdjson.
-import type { ExportLogsServiceRequest, LogRecord } from '../../otlp/types.ts';
+import type { ExportLogsServiceRequest, LogRecord, ScopeLogs } from '../../otlp/types.ts';
 import { renderAnyValue } from '../anyvalue.ts';
 import { enumName, SEVERITY_NUMBER } from '../enums.ts';
 import { hexId } from '../ids.ts';
 import { jsonInt64 } from '../json-text.ts';
+import { rejectionReason } from '../reject.ts';
 import { listOf } from '../walk.ts';
-import { attributes, eachScope, sinkResult, type RenderResult } from './common.ts';
-import { scratchSink, type ByteSink } from './sink.ts';
+import { attributes, eachScope, writeRowEnd, type RowEnd } from './common.ts';
+import { renderAll, type RenderJob, type RenderResult, type RenderSteps } from './job.ts';
+import type { ByteSink } from './sink.ts';
 
-function logRecord(out: ByteSink, r: LogRecord, scopeEnd: Buffer): void {
+function logRecord(out: ByteSink, r: LogRecord, end: RowEnd): void {
   out.ascii('{"event_name":');
   out.string(r.eventName ?? '');
   out.ascii(',"trace_id":');
@@ -32,15 +34,33 @@ function logRecord(out: ByteSink, r: LogRecord, scopeEnd: Buffer): void {
   out.ascii(String(r.droppedAttributesCount | 0));
   out.ascii(',"flags":');
   out.ascii(String(r.flags | 0));
-  out.bytes(scopeEnd);
+  writeRowEnd(out, end);
   out.endLine();
 }
 
-/** One line per log record; every record can be stored, so nothing is rejected. */
-export function renderLogs(req: ExportLogsServiceRequest): RenderResult {
-  const out = scratchSink();
-  eachScope(req.resourceLogs, (rl) => rl.scopeLogs, 'log_schema_url', (sl, scopeEnd) => {
-    for (const r of listOf(sl.logRecords)) logRecord(out, r, scopeEnd);
+function* scopeLogs(job: RenderJob, sl: ScopeLogs, end: RowEnd): RenderSteps {
+  const out = job.out;
+  for (const r of listOf(sl.logRecords)) {
+    try {
+      logRecord(out, r, end);
+    } catch (e) {
+      out.dropLine();
+      job.reject(rejectionReason(e));
+    }
+    if (job.due()) yield;
+  }
+}
+
+/** One line per log record; a record whose maps cannot be stored is rejected (see flattenLogs). */
+export function* logsSteps(job: RenderJob, req: ExportLogsServiceRequest): RenderSteps {
+  yield* eachScope(job, req.resourceLogs, {
+    scopesOf: (rl) => rl.scopeLogs,
+    scopeUrlColumn: 'log_schema_url',
+    recordCount: (sl) => listOf(sl.logRecords).length,
+    visit: scopeLogs,
   });
-  return sinkResult(out);
+}
+
+export function renderLogs(req: ExportLogsServiceRequest): RenderResult {
+  return renderAll((job) => logsSteps(job, req));
 }

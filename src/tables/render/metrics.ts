@@ -2,10 +2,18 @@
 // point, the same bytes as flattenMetrics + rowsToNdjson. The common point
 // shapes (gauge, sum and histogram without exemplars) are written field by
 // field; the rest go through the row builders.
-import type { ExportMetricsServiceRequest, HistogramDataPoint, Metric, NumberDataPoint } from '../../otlp/types.ts';
+import type {
+  ExponentialHistogramDataPoint,
+  ExportMetricsServiceRequest,
+  HistogramDataPoint,
+  Metric,
+  NumberDataPoint,
+  ScopeMetrics,
+  SummaryDataPoint,
+} from '../../otlp/types.ts';
 import { attributesMap } from '../anyvalue.ts';
 import { AGGREGATION_TEMPORALITY, enumName } from '../enums.ts';
-import { COLUMN, dataMemberOf, noDataReason, reject, type DataMember } from '../flatten-metrics.ts';
+import { COLUMN, dataMemberOf, dataPoints, noDataReason, scopeRecordCount, type DataMember } from '../flatten-metrics.ts';
 import { jsonDouble, jsonDoubleOrNull, jsonInt64, jsonString } from '../json-text.ts';
 import {
   exponentialHistogramPoint,
@@ -16,16 +24,18 @@ import {
   summaryPoint,
 } from '../metric-points.ts';
 import { valueToJson } from '../ndjson.ts';
+import { rejectionReason } from '../reject.ts';
 import { listOf } from '../walk.ts';
-import { attributes, eachScope, numberList, sinkResult, type RenderResult } from './common.ts';
-import { scratchSink, type ByteSink } from './sink.ts';
+import { attributes, eachScope, numberList, writeRowEnd, type RowEnd } from './common.ts';
+import { renderAll, type RenderJob, type RenderResult, type RenderSteps } from './job.ts';
+import type { ByteSink } from './sink.ts';
 
 const STRUCT_COLUMNS = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'] as const;
 
 /** The bytes of a metric's rows before and after the filled struct column. */
 type Frame = { head: Buffer; tail: Buffer };
 
-function metricFrame(m: Metric, column: string, scopeEnd: Buffer): Frame {
+function metricFrame(m: Metric, column: string): Frame {
   let head =
     `{"name":${jsonString(m.name ?? '')},"description":${jsonString(m.description ?? '')}` +
     `,"unit":${jsonString(m.unit ?? '')},"metric_type":${jsonString(column)}`;
@@ -38,7 +48,7 @@ function metricFrame(m: Metric, column: string, scopeEnd: Buffer): Frame {
     } else if (seen) after += `,"${c}":null`;
     else head += `,"${c}":null`;
   }
-  const tail = Buffer.concat([Buffer.from(`${after},"metadata":${valueToJson(attributesMap(m.metadata))}`), scopeEnd]);
+  const tail = Buffer.from(`${after},"metadata":${valueToJson(attributesMap(m.metadata, 'metric metadata'))}`);
   return { head: Buffer.from(head), tail };
 }
 
@@ -85,59 +95,93 @@ function histogramPointJson(out: ByteSink, p: HistogramDataPoint, temporality: s
   out.ascii(temporality);
 }
 
-/** Every point of a metric, each as one line. */
-function renderPoints(out: ByteSink, m: Metric, member: DataMember, frame: Frame): void {
-  const line = (write: () => void): void => {
-    out.bytes(frame.head);
-    write();
-    out.bytes(frame.tail);
-    out.endLine();
-  };
+type AnyPoint = ReturnType<typeof dataPoints>[number];
+type PointWriter = (out: ByteSink, p: AnyPoint) => void;
+
+/** How each point of a metric is written between its frame's head and tail. */
+function pointWriter(m: Metric, member: DataMember): PointWriter {
   switch (member) {
     case 'gauge':
-      for (const p of listOf(m.gauge?.dataPoints)) {
-        line(() => (hasExemplars(p) ? out.text(valueToJson(gaugePoint(p))) : numberPoint(out, p, '}')));
-      }
-      return;
+      return (out, p) => {
+        const n = p as NumberDataPoint;
+        if (hasExemplars(n)) out.text(valueToJson(gaugePoint(n)));
+        else numberPoint(out, n, '}');
+      };
     case 'sum': {
       const temporality = enumName(AGGREGATION_TEMPORALITY, m.sum?.aggregationTemporality);
       const monotonic = m.sum?.isMonotonic === true;
       const extra = `,"aggregation_temporality":${jsonString(temporality)},"is_monotonic":${monotonic}}`;
-      for (const p of listOf(m.sum?.dataPoints)) {
-        line(() => (hasExemplars(p) ? out.text(valueToJson(sumPoint(p, temporality, monotonic))) : numberPoint(out, p, extra)));
-      }
-      return;
+      return (out, p) => {
+        const n = p as NumberDataPoint;
+        if (hasExemplars(n)) out.text(valueToJson(sumPoint(n, temporality, monotonic)));
+        else numberPoint(out, n, extra);
+      };
     }
     case 'histogram': {
       const temporality = enumName(AGGREGATION_TEMPORALITY, m.histogram?.aggregationTemporality);
       const end = `,"aggregation_temporality":${jsonString(temporality)}}`;
-      for (const p of listOf(m.histogram?.dataPoints)) {
-        line(() => (hasExemplars(p) ? out.text(valueToJson(histogramPoint(p, temporality))) : histogramPointJson(out, p, end)));
-      }
-      return;
+      return (out, p) => {
+        const h = p as HistogramDataPoint;
+        if (hasExemplars(h)) out.text(valueToJson(histogramPoint(h, temporality)));
+        else histogramPointJson(out, h, end);
+      };
     }
     case 'exponentialHistogram': {
       const temporality = enumName(AGGREGATION_TEMPORALITY, m.exponentialHistogram?.aggregationTemporality);
-      for (const p of listOf(m.exponentialHistogram?.dataPoints)) {
-        line(() => out.text(valueToJson(exponentialHistogramPoint(p, temporality))));
-      }
-      return;
+      return (out, p) => out.text(valueToJson(exponentialHistogramPoint(p as ExponentialHistogramDataPoint, temporality)));
     }
     case 'summary':
-      for (const p of listOf(m.summary?.dataPoints)) line(() => out.text(valueToJson(summaryPoint(p))));
-      return;
+      return (out, p) => out.text(valueToJson(summaryPoint(p as SummaryDataPoint)));
   }
 }
 
-export function renderMetrics(req: ExportMetricsServiceRequest): RenderResult {
-  const rejected = { rejected: 0, rejectReasons: [] as string[] };
-  const out = scratchSink();
-  eachScope(req.resourceMetrics, (rm) => rm.scopeMetrics, 'metric_schema_url', (sm, scopeEnd) => {
-    for (const m of listOf(sm.metrics)) {
-      const member = dataMemberOf(m);
-      if (member === undefined) reject(rejected, noDataReason(m));
-      else renderPoints(out, m, member, metricFrame(m, COLUMN[member], scopeEnd));
+/**
+ * Every point of every metric of a scope, each as one line. A metric without
+ * data is rejected as one record; metadata that cannot be stored rejects all
+ * its metric's points; a point whose maps cannot be stored is rejected alone.
+ */
+function* scopeMetrics(job: RenderJob, sm: ScopeMetrics, end: RowEnd): RenderSteps {
+  const out = job.out;
+  for (const m of listOf(sm.metrics)) {
+    const member = dataMemberOf(m);
+    const points = member === undefined ? [] : dataPoints(m, member);
+    if (member === undefined) job.reject(noDataReason(m));
+    else if (points.length > 0) {
+      let frame: Frame;
+      try {
+        frame = metricFrame(m, COLUMN[member]);
+      } catch (e) {
+        job.reject(rejectionReason(e), points.length);
+        continue;
+      }
+      const write = pointWriter(m, member);
+      for (const p of points) {
+        try {
+          out.bytes(frame.head);
+          write(out, p);
+          out.bytes(frame.tail);
+          writeRowEnd(out, end);
+          out.endLine();
+        } catch (e) {
+          out.dropLine();
+          job.reject(rejectionReason(e));
+        }
+        if (job.due()) yield;
+      }
     }
+    if (job.due()) yield;
+  }
+}
+
+export function* metricsSteps(job: RenderJob, req: ExportMetricsServiceRequest): RenderSteps {
+  yield* eachScope(job, req.resourceMetrics, {
+    scopesOf: (rm) => rm.scopeMetrics,
+    scopeUrlColumn: 'metric_schema_url',
+    recordCount: scopeRecordCount,
+    visit: scopeMetrics,
   });
-  return sinkResult(out, rejected.rejected, rejected.rejectReasons);
+}
+
+export function renderMetrics(req: ExportMetricsServiceRequest): RenderResult {
+  return renderAll((job) => metricsSteps(job, req));
 }

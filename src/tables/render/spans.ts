@@ -1,17 +1,19 @@
 // Trace export requests straight to otel_spans NDJSON: one line per span, the
 // same bytes as flattenSpans + rowsToNdjson. Events, links and status are
 // rarer and go through the row builders.
-import type { ExportTraceServiceRequest, Span } from '../../otlp/types.ts';
+import type { ExportTraceServiceRequest, ScopeSpans, Span } from '../../otlp/types.ts';
 import { enumName, SPAN_KIND } from '../enums.ts';
 import { eventStruct, linkStruct, statusStruct } from '../flatten-spans.ts';
 import { hexId } from '../ids.ts';
 import { jsonInt64 } from '../json-text.ts';
 import { valueToJson } from '../ndjson.ts';
+import { rejectionReason } from '../reject.ts';
 import { listOf } from '../walk.ts';
-import { attributes, eachScope, sinkResult, type RenderResult } from './common.ts';
-import { scratchSink, type ByteSink } from './sink.ts';
+import { attributes, eachScope, writeRowEnd, type RowEnd } from './common.ts';
+import { renderAll, type RenderJob, type RenderResult, type RenderSteps } from './job.ts';
+import type { ByteSink } from './sink.ts';
 
-function span(out: ByteSink, s: Span, scopeEnd: Buffer): void {
+function span(out: ByteSink, s: Span, end: RowEnd): void {
   const events = listOf(s.events);
   const links = listOf(s.links);
   out.ascii('{"trace_id":');
@@ -48,15 +50,33 @@ function span(out: ByteSink, s: Span, scopeEnd: Buffer): void {
   out.ascii(String(s.droppedLinksCount | 0));
   out.ascii(',"status":');
   out.text(valueToJson(statusStruct(s.status)));
-  out.bytes(scopeEnd);
+  writeRowEnd(out, end);
   out.endLine();
 }
 
-/** One line per span; every span can be stored, so nothing is rejected. */
-export function renderSpans(req: ExportTraceServiceRequest): RenderResult {
-  const out = scratchSink();
-  eachScope(req.resourceSpans, (rs) => rs.scopeSpans, 'span_schema_url', (ss, scopeEnd) => {
-    for (const s of listOf(ss.spans)) span(out, s, scopeEnd);
+function* scopeSpans(job: RenderJob, ss: ScopeSpans, end: RowEnd): RenderSteps {
+  const out = job.out;
+  for (const s of listOf(ss.spans)) {
+    try {
+      span(out, s, end);
+    } catch (e) {
+      out.dropLine();
+      job.reject(rejectionReason(e));
+    }
+    if (job.due()) yield;
+  }
+}
+
+/** One line per span; a span whose maps (its events' and links' too) cannot be stored is rejected. */
+export function* spansSteps(job: RenderJob, req: ExportTraceServiceRequest): RenderSteps {
+  yield* eachScope(job, req.resourceSpans, {
+    scopesOf: (rs) => rs.scopeSpans,
+    scopeUrlColumn: 'span_schema_url',
+    recordCount: (ss) => listOf(ss.spans).length,
+    visit: scopeSpans,
   });
-  return sinkResult(out);
+}
+
+export function renderSpans(req: ExportTraceServiceRequest): RenderResult {
+  return renderAll((job) => spansSteps(job, req));
 }
