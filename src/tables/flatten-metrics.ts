@@ -72,6 +72,16 @@ function pointStruct(m: Metric, member: DataMember): (p: AnyPoint) => Row {
 }
 
 /** Records a scope's metrics stand for: each data point, and each metric without data (rejected as one). */
+/** Rows a scope's metrics yield: one a data point. */
+export function scopeRowCount(sm: ScopeMetrics): number {
+  let n = 0;
+  for (const m of listOf(sm.metrics)) {
+    const member = dataMemberOf(m);
+    if (member !== undefined) n += dataPoints(m, member).length;
+  }
+  return n;
+}
+
 export function scopeRecordCount(sm: ScopeMetrics): number {
   let n = 0;
   for (const m of listOf(sm.metrics)) {

@@ -9,6 +9,7 @@ import { SIGNALS } from '../../src/ingest/signals.ts';
 import type { KeyValue, Signal } from '../../src/otlp/types.ts';
 import { DEFAULT_CAPS, renderAll, renderHeldBytes, RenderJob, type RenderCaps, type RenderResult } from '../../src/tables/render/job.ts';
 import { logsSteps } from '../../src/tables/render/logs.ts';
+import { metricsSteps } from '../../src/tables/render/metrics.ts';
 import { ByteSink, scratchSink } from '../../src/tables/render/sink.ts';
 import { rowsToNdjson } from '../../src/tables/ndjson.ts';
 import { kv, kvl, res, scope, str } from './support.ts';
@@ -147,10 +148,29 @@ describe('sliced rendering', () => {
   });
 
   it('gives the held bytes back when a sliced render is refused at its cap', async () => {
-    const req = logs([kv('service.name', str('s'.repeat(1000)))], Array.from({ length: 2000 }, () => ({})));
+    // Big bodies, not a big resource: the cap is met while rendering, after slices were held.
+    const req = logs([], Array.from({ length: 2000 }, () => ({ body: str('b'.repeat(1000)) })));
     const job = new RenderJob({ ...DEFAULT_CAPS, sliceMs: 0, bytesMax: 1 << 20 });
     await expect(job.run(logsSteps(job, req as never))).rejects.toThrow(/REQUEST_RENDERED_BYTES_MAX/);
     expect(renderHeldBytes()).toBe(0);
+  });
+
+  it('refuses rows that repeat a resource past the cap before rendering any of them', () => {
+    const req = logs([kv('service.name', str('s'.repeat(64 * 1024)))], Array.from({ length: 20_000 }, () => ({})));
+    const job = new RenderJob({ ...DEFAULT_CAPS, sliceMs: 0 });
+    // Synchronously, in the first slice: nothing was copied or held.
+    expect(() => job.run(logsSteps(job, req as never))).toThrow(/more than \d+ bytes \(REQUEST_RENDERED_BYTES_MAX\)/);
+    expect(renderHeldBytes()).toBe(0);
+  });
+
+  it('does not count metrics without data points as rows when bounding a scope', async () => {
+    const big = [kv('service.name', str('s'.repeat(64 * 1024)))];
+    const metrics = Array.from({ length: 5_000 }, (_, i) => ({ name: `m${i}` }));
+    const req = { resourceMetrics: [{ resource: { attributes: big }, scopeMetrics: [{ metrics }] }] };
+    const job = new RenderJob({ ...DEFAULT_CAPS, sliceMs: 0 });
+    const out = await job.run(metricsSteps(job, req as never));
+    expect(out.rows).toBe(0);
+    expect(out.rejected).toBe(5_000);
   });
 
   it('finishes a small request in its first slice, synchronously', () => {

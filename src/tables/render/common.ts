@@ -78,6 +78,8 @@ export type ScopeWalk<R, S> = {
   scopeUrlColumn: string;
   /** Records a scope stands for (see walkRecords), rejected together when its resource or scope cannot be stored. */
   recordCount: (s: S) => number;
+  /** Rows the scope yields if none is rejected, when not one a record (metrics without data yield none). */
+  rowCount?: (s: S) => number;
   /** Writes the scope's rows, yielding when job.due(). */
   visit: (job: RenderJob, s: S, end: RowEnd) => RenderSteps;
 };
@@ -106,7 +108,11 @@ export function* eachScope<R extends ResourceLevel, S extends ScopeLevel>(
         } catch (e) {
           job.reject(rejectionReason(e), walk.recordCount(s));
         }
-        if (scope !== undefined && walk.recordCount(s) > 0) yield* walk.visit(job, s, { resource, scope });
+        const records = walk.recordCount(s);
+        if (scope !== undefined && records > 0) {
+          job.expect((walk.rowCount ?? walk.recordCount)(s) * (resource.length + scope.length));
+          yield* walk.visit(job, s, { resource, scope });
+        }
       }
       if (job.due()) yield;
     }

@@ -115,13 +115,26 @@ export class RenderJob implements Rejections {
     return performance.now() >= this.sliceEnd;
   }
 
+  private tooManyBytes(): OtlpError {
+    renderStats.refusedBytes += 1;
+    const { caps } = this;
+    return new OtlpError('too_large', `the request's rows take more than ${caps.bytesMax} bytes (${caps.bytesMaxName}); send it in smaller requests`);
+  }
+
+  /**
+   * Refuses at once rows that cannot fit: `bytes` is a lower bound on what
+   * they will take (every row repeats its resource and scope), so a small
+   * request that would multiply into gigabytes is refused before any of it
+   * is rendered, instead of after the cap's worth of copying.
+   */
+  expect(bytes: number): void {
+    if (this.bytesBefore + this.out.length + bytes > this.caps.bytesMax) throw this.tooManyBytes();
+  }
+
   private arm(): void {
     const { caps } = this;
     this.out.limit(caps.bytesMax - this.bytesBefore, caps.rowsMax - this.rowsBefore, (what) => {
-      if (what === 'bytes') renderStats.refusedBytes += 1;
-      throw what === 'rows'
-        ? tooManyRows(caps)
-        : new OtlpError('too_large', `the request's rows take more than ${caps.bytesMax} bytes (${caps.bytesMaxName}); send it in smaller requests`);
+      throw what === 'rows' ? tooManyRows(caps) : this.tooManyBytes();
     });
   }
 

@@ -13,7 +13,7 @@ import type {
 } from '../../otlp/types.ts';
 import { attributesMap } from '../anyvalue.ts';
 import { AGGREGATION_TEMPORALITY, enumName } from '../enums.ts';
-import { COLUMN, dataMemberOf, dataPoints, noDataReason, scopeRecordCount, type DataMember } from '../flatten-metrics.ts';
+import { COLUMN, dataMemberOf, dataPoints, noDataReason, scopeRecordCount, scopeRowCount, type DataMember } from '../flatten-metrics.ts';
 import { jsonDouble, jsonDoubleOrNull, jsonInt64, jsonString } from '../json-text.ts';
 import {
   exponentialHistogramPoint,
@@ -178,6 +178,7 @@ export function* metricsSteps(job: RenderJob, req: ExportMetricsServiceRequest):
     scopesOf: (rm) => rm.scopeMetrics,
     scopeUrlColumn: 'metric_schema_url',
     recordCount: scopeRecordCount,
+    rowCount: scopeRowCount,
     visit: scopeMetrics,
   });
 }
