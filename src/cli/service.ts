@@ -90,7 +90,9 @@ export async function startService(config: ServeConfig, log: (line: string) => v
     const capture = config.capture === undefined ? undefined : await openCaptureSink(config.capture, log);
     if (capture) closers.push(() => capture.close());
     // Queries get their own DuckDB instance, confined to reading the warehouse.
-    const sql = await QueryEngine.open({ warehouse, log, ...(config.sqlTimeoutMs !== undefined ? { timeoutMs: config.sqlTimeoutMs } : {}) });
+    // Its threads leave a core to the event loop, as ingest's do: two heavy
+    // statements on every core kept /healthz and acknowledgements waiting.
+    const sql = await QueryEngine.open({ warehouse, log, threads: ingestDuckDbThreads(), ...(config.sqlTimeoutMs !== undefined ? { timeoutMs: config.sqlTimeoutMs } : {}) });
     closers.push(() => sql.close());
     let accepting = true;
     const app = createApp({
