@@ -48,6 +48,9 @@ const LEVELS = {
 } as const;
 const DATA = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'];
 const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
+/** fixed64 fields: OTLP/JSON spells them unsigned, so the builder's signed bigint goes as its 64-bit pattern. */
+const UNSIGNED_64 = new Set(['timeUnixNano', 'startTimeUnixNano', 'endTimeUnixNano', 'observedTimeUnixNano', 'count', 'zeroCount', 'bucketCounts']);
+const int64Text = (v: bigint, json: boolean, key: string): string => (json && UNSIGNED_64.has(key) ? BigInt.asUintN(64, v) : v).toString();
 
 /**
  * A builder-shaped request as fromObject input (json: as an OTLP/JSON document): no string
@@ -56,12 +59,13 @@ const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
  */
 function forWire(x: unknown, json: boolean, key = ''): unknown {
   if (typeof x === 'string') return json ? x : (x as string & { toWellFormed(): string }).toWellFormed();
-  if (typeof x === 'bigint') return x.toString();
+  if (typeof x === 'bigint') return int64Text(x, json, key);
+  if (typeof x === 'number' && json && x < 0 && Number.isInteger(x) && UNSIGNED_64.has(key)) return int64Text(BigInt(x), json, key);
   if (typeof x === 'number' && json && (!Number.isFinite(x) || Object.is(x, -0))) return Object.is(x, -0) ? '-0' : String(x);
   if (x instanceof Uint8Array) return json ? Buffer.from(x).toString(ID_FIELDS.has(key) ? 'hex' : 'base64') : x;
   if (Array.isArray(x)) return x.map((v) => forWire(v, json, key));
   if (x === null || typeof x !== 'object') return x;
-  if ('low' in x && 'high' in x && 'unsigned' in x) return toInt64(x as Int64).toString();
+  if ('low' in x && 'high' in x && 'unsigned' in x) return int64Text(toInt64(x as Int64), json, key);
   const kept = Object.entries(x).filter(([k, v]) => !((k === 'value' || k === 'data') && typeof v === 'string'));
   return Object.fromEntries(kept.map(([k, v]) => [k, forWire(v, json, k)]));
 }
