@@ -1,6 +1,7 @@
 // OTLP wire codec: export requests in, export responses and google.rpc.Status out, in either encoding.
 import { OtlpError } from '../errors.ts';
 import { decodeJsonRequest } from './json.ts';
+import { idLengthError } from './proto-check.ts';
 import { SIGNAL_TYPES, STATUS_TYPE } from './schema.ts';
 import type { ExportRequest, Signal, WireEncoding } from './types.ts';
 
@@ -14,13 +15,17 @@ const describe = (e: unknown): string => (e instanceof Error ? e.message : Strin
 export function decodeRequest<S extends Signal>(signal: S, body: Uint8Array, encoding: WireEncoding): ExportRequest[S] {
   const types = SIGNAL_TYPES[signal];
   if (encoding === 'json') return decodeJsonRequest(types, body) as ExportRequest[S];
+  let decoded: unknown;
   try {
-    // No walk after decode: this is the hot path, and the decoded instances
-    // already have the shape types.ts describes.
-    return types.request.decode(body) as unknown as ExportRequest[S];
+    decoded = types.request.decode(body);
   } catch (e) {
     throw new OtlpError('invalid', `could not decode ${types.requestName} as protobuf: ${describe(e)}`, { cause: e });
   }
+  // The decoded instances already have the shape types.ts describes; only the
+  // id lengths need a look, and that walk skips attributes and bodies.
+  const idProblem = idLengthError(types.request, decoded);
+  if (idProblem !== null) throw new OtlpError('invalid', `could not decode ${types.requestName} as protobuf: ${idProblem}`);
+  return decoded as ExportRequest[S];
 }
 
 const utf8 = new TextEncoder();

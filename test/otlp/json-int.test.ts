@@ -4,7 +4,7 @@ import { quoteWideIntegers } from '../../src/otlp/json-int.ts';
 
 describe('quoteWideIntegers', () => {
   it('returns the very same text when nothing needs quoting', () => {
-    const text = '{"a":123456789012345,"b":-1,"c":1.5e300,"d":"x"}';
+    const text = '{"a":123456789012345,"b":-1,"c":1.5,"d":"x","e":0.125}';
     expect(quoteWideIntegers(text)).toBe(text);
   });
 
@@ -15,9 +15,17 @@ describe('quoteWideIntegers', () => {
     expect(quoteWideIntegers('{"t":18446744073709551615 }')).toBe('{"t":"18446744073709551615" }');
   });
 
-  it('leaves numbers with a fraction or exponent alone', () => {
-    const text = '[12345678901234567.5, 12345678901234567e2, 1234567890123456789E-3, -12345678901234567.0]';
+  it('leaves fractions that no double rounds to an integer alone', () => {
+    const text = '[0.5, -3.25, 123456789.125, 1.5e-7, 0.30000000000000004]';
     expect(quoteWideIntegers(text)).toBe(text);
+  });
+
+  it('quotes fractions and exponents of 10^15 or more, or whose double is an integer', () => {
+    const text = '[12345678901234567.5, 12345678901234567e2, 1234567890123456789E-3, -12345678901234567.0, 1e30, 1.8446744073709552e19]';
+    expect(quoteWideIntegers(text)).toBe(
+      '["12345678901234567.5", "12345678901234567e2", "1234567890123456789E-3", "-12345678901234567.0", "1e30", "1.8446744073709552e19"]',
+    );
+    expect(quoteWideIntegers('[1e3, 2.0, 1e-400, 1.0000000000000001]')).toBe('["1e3", "2.0", "1e-400", "1.0000000000000001"]');
   });
 
   it('never touches digits inside strings, escaped quotes and backslashes included', () => {
@@ -30,7 +38,7 @@ describe('quoteWideIntegers', () => {
   it('agrees with JSON.parse everywhere except the exactness of wide integers', () => {
     const doc = {
       s: 'a "quoted" 12345678901234567 \\ back\\slash',
-      n: [0, -0.5, 1e21, 123456789012345, 3.14159],
+      n: [0, -0.5, 1e-7, 123456789012345, 3.14159],
       nested: { k: [{ v: true }, null, 'Ω ≈ ☃'] },
     };
     const text = JSON.stringify(doc);
