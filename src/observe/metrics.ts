@@ -19,86 +19,27 @@ export type StagingBacklog = { rows: number; bytes: number };
 
 export class ServiceMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
-    name: 'otlp2delta_http_requests_total',
-    help: 'HTTP requests answered, by route, status code and refusal reason ("" when accepted)',
-    labelNames: ['route', 'status', 'reason'] as const,
-    registers: [this.registry],
-  });
-  readonly requestSeconds = new Histogram({
-    name: 'otlp2delta_http_request_duration_seconds',
-    help: 'Time from a request arriving to its answer, by route',
-    labelNames: ['route'] as const,
-    buckets: REQUEST_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly recordsAccepted = new Counter({
-    name: 'otlp2delta_records_accepted_total',
-    help: 'Data points, log records and spans staged (acknowledged), by table and signal',
-    labelNames: ['table', 'signal'] as const,
-    registers: [this.registry],
-  });
-  readonly recordsRejected = new Counter({
-    name: 'otlp2delta_records_rejected_total',
-    help: 'Records refused inside an accepted request (OTLP partial success), by table and signal',
-    labelNames: ['table', 'signal'] as const,
-    registers: [this.registry],
-  });
-  readonly receivedBytes = new Counter({
-    name: 'otlp2delta_received_bytes_total',
-    help: 'Request body bytes as received (before decompression) on export routes, by signal',
-    labelNames: ['signal'] as const,
-    registers: [this.registry],
-  });
-  readonly stagedBytes = new Counter({
-    name: 'otlp2delta_staged_bytes_total',
-    help: 'Row bytes written to the staging log, by table',
-    labelNames: ['table'] as const,
-    registers: [this.registry],
-  });
-  readonly commitSeconds = new Histogram({
-    name: 'otlp2delta_commit_duration_seconds',
-    help: 'Time to write one staged segment as Parquet and commit it to the Delta log, by table',
-    labelNames: ['table'] as const,
-    buckets: COMMIT_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly commitFailures = new Counter({
-    name: 'otlp2delta_commit_failures_total',
-    help: 'Commit attempts that failed and will be retried, by table',
-    labelNames: ['table'] as const,
-    registers: [this.registry],
-  });
-  readonly committedRows = new Counter({
-    name: 'otlp2delta_committed_rows_total',
-    help: 'Rows made visible in Delta tables, by table',
-    labelNames: ['table'] as const,
-    registers: [this.registry],
-  });
-  readonly ackToVisible = new Histogram({
-    name: 'otlp2delta_ack_to_visible_seconds',
-    help: 'Time from the oldest acknowledgement of a segment to its rows being visible in the table, by table',
-    labelNames: ['table'] as const,
-    buckets: LAG_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly sqlStatements = new Counter({
-    name: 'otlp2delta_sql_statements_total',
-    help: 'SQL statements run through POST /api/2.0/sql/statements, by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly sqlSeconds = new Histogram({
-    name: 'otlp2delta_sql_duration_seconds',
-    help: 'Time to run one SQL statement and read its answer',
-    buckets: SQL_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly logLinesSuppressed = new Counter({
-    name: 'otlp2delta_log_rejections_suppressed_total',
-    help: 'Rejection log lines left out by the per-reason-and-table rate limit (the refusals are still counted in otlp2delta_http_requests_total)',
-    registers: [this.registry],
-  });
+  readonly requests = this.counter('otlp2delta_http_requests_total', 'HTTP requests answered, by route, status code and refusal reason ("" when accepted)', ['route', 'status', 'reason']);
+  readonly requestSeconds = this.histogram('otlp2delta_http_request_duration_seconds', 'Time from a request arriving to its answer, by route', REQUEST_BUCKETS, ['route']);
+  readonly recordsAccepted = this.counter('otlp2delta_records_accepted_total', 'Data points, log records and spans staged (acknowledged), by table and signal', ['table', 'signal']);
+  readonly recordsRejected = this.counter('otlp2delta_records_rejected_total', 'Records refused inside an accepted request (OTLP partial success), by table and signal', ['table', 'signal']);
+  readonly receivedBytes = this.counter('otlp2delta_received_bytes_total', 'Request body bytes as received (before decompression) on export routes, by signal', ['signal']);
+  readonly stagedBytes = this.counter('otlp2delta_staged_bytes_total', 'Row bytes written to the staging log, by table', ['table']);
+  readonly commitSeconds = this.histogram('otlp2delta_commit_duration_seconds', 'Time to write one staged segment as Parquet and commit it to the Delta log, by table', COMMIT_BUCKETS, ['table']);
+  readonly commitFailures = this.counter('otlp2delta_commit_failures_total', 'Commit attempts that failed and will be retried, by table', ['table']);
+  readonly committedRows = this.counter('otlp2delta_committed_rows_total', 'Rows made visible in Delta tables, by table', ['table']);
+  readonly ackToVisible = this.histogram('otlp2delta_ack_to_visible_seconds', 'Time from the oldest acknowledgement of a segment to its rows being visible in the table, by table', LAG_BUCKETS, ['table']);
+  readonly sqlStatements = this.counter('otlp2delta_sql_statements_total', 'SQL statements run through POST /api/2.0/sql/statements, by outcome', ['outcome']);
+  readonly sqlSeconds = this.histogram('otlp2delta_sql_duration_seconds', 'Time to run one SQL statement and read its answer', SQL_BUCKETS, []);
+  readonly logLinesSuppressed = this.counter('otlp2delta_log_rejections_suppressed_total', 'Rejection log lines left out by the per-reason-and-table rate limit (the refusals are still counted in otlp2delta_http_requests_total)');
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
 
   constructor(backlog: () => Promise<StagingBacklog>) {
     const registry = this.registry;

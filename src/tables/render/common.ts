@@ -119,6 +119,24 @@ export function* eachScope<R extends ResourceLevel, S extends ScopeLevel>(
   }
 }
 
+/**
+ * One line per record of a scope, written by `write`; a record whose line
+ * cannot be stored (its maps) is dropped and counted as rejected, and the
+ * scope goes on with the next.
+ */
+export function* eachRecord<T>(job: RenderJob, records: readonly T[] | null | undefined, end: RowEnd, write: (out: ByteSink, r: T, end: RowEnd) => void): RenderSteps {
+  const out = job.out;
+  for (const r of listOf(records)) {
+    try {
+      write(out, r, end);
+    } catch (e) {
+      out.dropLine();
+      job.reject(rejectionReason(e));
+    }
+    if (job.due()) yield;
+  }
+}
+
 /** A JSON array of numbers, each already spelled by `text`. */
 export function numberList<T>(out: ByteSink, xs: readonly T[] | null | undefined, text: (x: T) => string): void {
   if (!xs || xs.length === 0) {

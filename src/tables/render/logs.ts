@@ -5,9 +5,8 @@ import { renderAnyValue } from '../anyvalue.ts';
 import { enumName, SEVERITY_NUMBER } from '../enums.ts';
 import { hexId } from '../ids.ts';
 import { jsonInt64 } from '../json-text.ts';
-import { rejectionReason } from '../reject.ts';
 import { listOf } from '../walk.ts';
-import { attributes, eachScope, writeRowEnd, type RowEnd } from './common.ts';
+import { attributes, eachRecord, eachScope, writeRowEnd, type RowEnd } from './common.ts';
 import { renderAll, type RenderJob, type RenderResult, type RenderSteps } from './job.ts';
 import type { ByteSink } from './sink.ts';
 
@@ -38,17 +37,8 @@ function logRecord(out: ByteSink, r: LogRecord, end: RowEnd): void {
   out.endLine();
 }
 
-function* scopeLogs(job: RenderJob, sl: ScopeLogs, end: RowEnd): RenderSteps {
-  const out = job.out;
-  for (const r of listOf(sl.logRecords)) {
-    try {
-      logRecord(out, r, end);
-    } catch (e) {
-      out.dropLine();
-      job.reject(rejectionReason(e));
-    }
-    if (job.due()) yield;
-  }
+function scopeLogs(job: RenderJob, sl: ScopeLogs, end: RowEnd): RenderSteps {
+  return eachRecord(job, sl.logRecords, end, logRecord);
 }
 
 /** One line per log record; a record whose maps cannot be stored is rejected (see flattenLogs). */

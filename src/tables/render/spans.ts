@@ -7,9 +7,8 @@ import { eventStruct, linkStruct, statusStruct } from '../flatten-spans.ts';
 import { hexId } from '../ids.ts';
 import { jsonInt64 } from '../json-text.ts';
 import { valueToJson } from '../ndjson.ts';
-import { rejectionReason } from '../reject.ts';
 import { listOf } from '../walk.ts';
-import { attributes, eachScope, writeRowEnd, type RowEnd } from './common.ts';
+import { attributes, eachRecord, eachScope, writeRowEnd, type RowEnd } from './common.ts';
 import { renderAll, type RenderJob, type RenderResult, type RenderSteps } from './job.ts';
 import type { ByteSink } from './sink.ts';
 
@@ -54,17 +53,8 @@ function span(out: ByteSink, s: Span, end: RowEnd): void {
   out.endLine();
 }
 
-function* scopeSpans(job: RenderJob, ss: ScopeSpans, end: RowEnd): RenderSteps {
-  const out = job.out;
-  for (const s of listOf(ss.spans)) {
-    try {
-      span(out, s, end);
-    } catch (e) {
-      out.dropLine();
-      job.reject(rejectionReason(e));
-    }
-    if (job.due()) yield;
-  }
+function scopeSpans(job: RenderJob, ss: ScopeSpans, end: RowEnd): RenderSteps {
+  return eachRecord(job, ss.spans, end, span);
 }
 
 /** One line per span; a span whose maps (its events' and links' too) cannot be stored is rejected. */
