@@ -24,7 +24,8 @@ options:
                     that holds metrics or logs tables; with several, name one)
   --as-of DATE      report as of this UTC date instead of today
   --json            print the report as JSON
-  --warehouse DIR   folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse)
+  --warehouse DIR   folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse of
+                    the working directory)
   -h, --help        show this help`;
 
 const AGENT_NAMES: Record<string, string> = { claude_code: 'Claude Code', codex: 'Codex CLI', gemini_cli: 'Gemini CLI' };

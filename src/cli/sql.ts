@@ -29,7 +29,8 @@ interactive prompt (history in ~/.otlp2delta_history) when it is a terminal.
 options:
   -f, --file FILE    run the statements in FILE ('-' for standard input)
   --format F         table (default), csv, json (an array) or ndjson
-  --warehouse DIR    folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse)
+  --warehouse DIR    folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ./warehouse of
+                     the working directory)
   --timeout-ms N     cancel a statement that runs longer than N ms (default ${SQL_TIMEOUT_MS})
   --show-generated-sql
                      end an error message with the SQL the statement was rewritten to (table

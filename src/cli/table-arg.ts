@@ -9,8 +9,8 @@ import { parseTableName } from '../tables/names.ts';
 import { UsageError } from './usage.ts';
 
 export const TABLE_ARG_HELP = `<table> is catalog.schema.table (looked up in --warehouse DIR, env
-OTLP2DELTA_WAREHOUSE, default ./warehouse) or the path of a table directory
-(anything with a '/').`;
+OTLP2DELTA_WAREHOUSE, default ./warehouse of the working directory) or the
+path of a table directory (anything with a '/').`;
 
 /** Refuses a folder option whose path is a file (or lies under one), naming the option. */
 export function checkFolderOption(label: string, dir: string): void {
