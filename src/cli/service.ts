@@ -12,6 +12,7 @@ import { listen } from '../http/server.ts';
 import { startAutoOptimize } from '../ingest/auto-optimize.ts';
 import { InflightBudget } from '../ingest/budget.ts';
 import { Pipeline } from '../ingest/pipeline.ts';
+import { RenderPool } from '../ingest/render-pool.ts';
 import { QueryEngine } from '../query/engine.ts';
 import { openStaging } from '../wal/staging.ts';
 import { eventLogFromLines, type EventLog } from '../observe/event-log.ts';
@@ -75,7 +76,10 @@ export async function startService(config: ServeConfig, log: (line: string) => v
       rows: (await pipelineRef?.pendingRows()) ?? 0,
       bytes: pipelineRef?.budget.usedBytes ?? 0,
     }));
-    const pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log, metrics });
+    // Started first so its threads have loaded the code before the first large request.
+    const renderPool = RenderPool.start(ingestDuckDbThreads(), log);
+    closers.push(() => renderPool.close());
+    const pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log, metrics, renderPool });
     pipelineRef = pipeline;
     const eventLog = events ?? eventLogFromLines(log);
     const rejections = new RejectionLog(eventLog, {

@@ -199,6 +199,11 @@ export const RENDER_SLICE_MS = 10;
  * REQUEST_RENDERED_BYTES_MAX. Past it a request is refused with 429 (retry later), so many
  * concurrent amplifying requests cannot multiply the per-request cap into gigabytes of heap. */
 export const RENDER_HELD_BYTES_MAX = 2 * REQUEST_RENDERED_BYTES_MAX;
+/** Bodies from this size on are decoded and rendered on a render worker, not the event loop:
+ * protobuf decodes at roughly 15-70 ms a MiB here, so from 256 KiB a body could take a slice's
+ * time in decoding alone, while the round trip to a worker (a copy of the body) costs well under
+ * a millisecond at this size. */
+export const RENDER_OFFLOAD_BYTES_MIN = 256 * 1024;
 
 // --- logging ---
 

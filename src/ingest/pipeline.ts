@@ -2,7 +2,6 @@
 // flatten, stage rows durably with the table's writer. HTTP and offline replay
 // both drive this, so both get the same checks and the same rows.
 import { OtlpError } from '../errors.ts';
-import { decodeRequest } from '../otlp/codec.ts';
 import type { Signal, WireEncoding } from '../otlp/types.ts';
 import type { Db } from '../duckdb/db.ts';
 import { formatTableName, parseTableName, type TableName } from '../tables/names.ts';
@@ -12,7 +11,10 @@ import { StagingBudget } from './budget.ts';
 import { Lane } from './lane.ts';
 import { TableRegistry, type TableHandle } from './registry.ts';
 import { recordsOverCap } from '../tables/record-count.ts';
-import { DEFAULT_CAPS, RenderJob, renderStats, tooManyRows, type RenderCaps, type RenderResult, type RenderSteps } from '../tables/render/job.ts';
+import { DEFAULT_CAPS, renderStats, tooManyRows, type RenderCaps, type RenderResult } from '../tables/render/job.ts';
+import { RENDER_OFFLOAD_BYTES_MIN } from '../config/limits.ts';
+import { encodeRequest } from './encode.ts';
+import type { RenderPool } from './render-pool.ts';
 import { SIGNALS, signalForKind } from './signals.ts';
 import { TableWriter } from './table-writer.ts';
 import type { ServiceMetrics } from '../observe/metrics.ts';
@@ -34,6 +36,8 @@ export type PipelineOptions = {
   limits: Limits;
   log: (line: string) => void;
   metrics?: ServiceMetrics | undefined;
+  /** Where large requests are decoded and rendered (the server has one; replay and tests may not). */
+  renderPool?: RenderPool | undefined;
 };
 
 type Batch = { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestResult };
@@ -47,22 +51,21 @@ type Batch = { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestR
  * render within one slice (RENDER_SLICE_MS, counted from the start of
  * decoding) keeps its message across the few turns of the event loop its
  * rendering is spread over, so that no request holds the loop for long.
- * A protobuf body of more records than the row cap is refused before
- * decoding: decoding millions of tiny records alone took seconds.
+ * Bodies of RENDER_OFFLOAD_BYTES_MIN and more go to a render worker instead,
+ * when the pipeline has one: their decoding alone would hold the loop.
  */
-function encodeBatch(req: IngestRequest, caps: RenderCaps): Batch | Promise<Batch> {
-  const startedAt = performance.now();
+function encodeBatch(req: IngestRequest, caps: RenderCaps, pool: RenderPool | undefined): Batch | Promise<Batch> {
   const desc = SIGNALS[req.signal];
-  if (req.encoding === 'protobuf' && recordsOverCap(req.signal, req.body, caps.rowsMax)) throw tooManyRows(caps);
-  const decoded = decodeRequest(req.signal, req.body, req.encoding);
-  const job = new RenderJob(caps, startedAt);
-  // Each signal's decode/render pair is typed by its own request shape.
-  const out = job.run((desc.steps as (j: RenderJob, r: typeof decoded) => RenderSteps)(job, decoded));
   const batch = (r: RenderResult): Batch => {
     renderStats.rejectedRecords += r.rejected;
     const message = r.rejected > 0 ? `${r.rejected} ${desc.records} rejected: ${r.rejectReasons.join('; ')}` : '';
     return { ndjson: r.ndjson, lineBytesMax: r.lineBytesMax, result: { rows: r.rows, rejected: r.rejected, message } };
   };
+  if (pool && req.body.length >= RENDER_OFFLOAD_BYTES_MIN) {
+    if (req.encoding === 'protobuf' && recordsOverCap(req.signal, req.body, caps.rowsMax)) throw tooManyRows(caps);
+    return pool.render(req.signal, req.encoding, req.body).then(batch);
+  }
+  const out = encodeRequest(req, caps);
   return out instanceof Promise ? out.then(batch) : batch(out);
 }
 
@@ -126,7 +129,7 @@ export class Pipeline {
         retryAfterSeconds: this.budget.retryAfterSeconds(),
       });
     }
-    const pending = encodeBatch(req, this.caps);
+    const pending = encodeBatch(req, this.caps, this.opts.renderPool);
     const batch = pending instanceof Promise ? await pending : pending;
     if (pending instanceof Promise && this.closed) {
       throw new OtlpError('unavailable', 'the server is shutting down', { retryAfterSeconds: 1 });
