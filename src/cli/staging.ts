@@ -25,7 +25,8 @@ A staged segment that still fails to commit after repeated attempts is moved to
           server holds it.
 
 options:
-  --warehouse DIR  folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ${DEFAULT_WAREHOUSE})
+  --warehouse DIR  folder holding the tables (env OTLP2DELTA_WAREHOUSE, default ${DEFAULT_WAREHOUSE}
+                   of the working directory)
   --staging DIR    the server's staging folder (env OTLP2DELTA_STAGING,
                    default <warehouse>/.otlp2delta/staging)
   --json           list: print one JSON object per segment
