@@ -94,6 +94,12 @@ export class ServiceMetrics {
     buckets: SQL_BUCKETS,
     registers: [this.registry],
   });
+  readonly authRefusals = new Counter({
+    name: 'otlp2delta_auth_refusals_total',
+    help: 'Requests refused by authentication or authorization, by reason (missing, invalid, expired, revoked, forbidden)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly logLinesSuppressed = new Counter({
     name: 'otlp2delta_log_rejections_suppressed_total',
     help: 'Rejection log lines left out by the per-reason-and-table rate limit (the refusals are still counted in otlp2delta_http_requests_total)',
