@@ -107,9 +107,9 @@ export class TokenStore implements Authenticator {
     const found = this.byId.get(id);
     const same = timingSafeEqual(tokenHash(secret), found?.hash ?? NO_HASH);
     if (!found || !same) return { ok: false, problem: 'invalid' };
-    if (found.record.revoked !== null) return { ok: false, problem: 'revoked' };
+    if (found.record.revoked !== null) return { ok: false, problem: 'revoked', principal: found.record.principal };
     const now = this.now();
-    if (found.expiresMs !== undefined && now >= found.expiresMs) return { ok: false, problem: 'expired' };
+    if (found.expiresMs !== undefined && now >= found.expiresMs) return { ok: false, problem: 'expired', principal: found.record.principal };
     this.lastUsed.set(id, new Date(now));
     return { ok: true, principal: { tokenId: id, name: found.record.principal, groups: found.record.groups } };
   }

@@ -102,6 +102,7 @@ const refusalNote = (out: Extract<EdgeOutcome, { ok: false }>): RequestNoteField
   reason: out.status === 401 ? 'unauthenticated' : 'forbidden',
   message: `${out.message} (${out.problem} credential)`,
   ...(out.tokenId !== undefined ? { tokenId: out.tokenId } : {}),
+  ...(out.principal !== undefined ? { principal: out.principal } : {}),
 });
 
 /** Databricks' error JSON for a credential refused on a non-OTLP route. */
@@ -133,6 +134,9 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions, w
         retryAfterSeconds: 1,
       });
     }
+    const header = c.req.header(TABLE_HEADER);
+    const fallback = header === undefined ? opts.defaultTable?.(signal) : undefined;
+    noteRequest(c, { table: fallback ? formatTableName(fallback) : header });
     const who = authenticate(c, opts, warnings);
     if (!who.ok) {
       operatorNote = refusalNote(who);
@@ -140,9 +144,6 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions, w
     }
     const encoding = parseContentType(contentType);
     const contentEncoding = parseContentEncoding(c.req.header('content-encoding'));
-    const header = c.req.header(TABLE_HEADER);
-    const fallback = header === undefined ? opts.defaultTable?.(signal) : undefined;
-    noteRequest(c, { table: fallback ? formatTableName(fallback) : header });
     const table = fallback ?? parseTableName(header);
     const principal = who.principal;
     if (principal) {

@@ -32,15 +32,15 @@ export const ALLOW_ALL: Authorizer = { decide: () => 'allowed' };
 
 export type EdgeOutcome =
   | { ok: true; principal: Principal | undefined }
-  | { ok: false; problem: CredentialProblem; status: 401 | 403; message: string; tokenId: string | undefined };
+  | { ok: false; problem: CredentialProblem; status: 401 | 403; message: string; tokenId: string | undefined; principal: string | undefined };
 
 /** Checks the request's credential when auth is enforced; an open server passes everyone as anonymous. */
 export function checkCredential(auth: EdgeAuth | undefined, header: string | undefined): EdgeOutcome {
   if (!auth || !auth.enforced()) return { ok: true, principal: undefined };
   const a = auth.authenticator.authenticate(header);
   if (a.ok) return { ok: true, principal: a.principal };
-  if (a.problem === 'missing') return { ok: false, problem: 'missing', status: 401, message: NO_CREDENTIAL_MESSAGE, tokenId: undefined };
-  return { ok: false, problem: a.problem, status: 403, message: INVALID_TOKEN_MESSAGE, tokenId: presentedTokenId(header) };
+  if (a.problem === 'missing') return { ok: false, problem: 'missing', status: 401, message: NO_CREDENTIAL_MESSAGE, tokenId: undefined, principal: undefined };
+  return { ok: false, problem: a.problem, status: 403, message: INVALID_TOKEN_MESSAGE, tokenId: presentedTokenId(header), principal: a.principal };
 }
 
 /** The public id of the token in `header`, if it has the token shape: names it in logs without the secret. */

@@ -64,11 +64,11 @@ describe('authenticate', () => {
     expect(store.authenticate('Basic abc')).toEqual({ ok: false, problem: 'missing' });
     expect(store.authenticate(`Bearer ${a.secret}`)).toEqual({ ok: true, principal: { tokenId: a.record.id, name: 'alice', groups: ['eng'] } });
     expect(store.authenticate(`bearer%20${a.secret}`)).toMatchObject({ ok: true });
-    expect(store.authenticate(`Bearer ${b.secret}`)).toEqual({ ok: false, problem: 'revoked' });
+    expect(store.authenticate(`Bearer ${b.secret}`)).toEqual({ ok: false, problem: 'revoked', principal: 'bob' });
     const other = await createToken(path.join(warehouse, 'elsewhere'), { principal: 'x' });
     expect(store.authenticate(`Bearer ${other.secret}`)).toEqual({ ok: false, problem: 'invalid' });
     now += 86_400_000;
-    expect(store.authenticate(`Bearer ${a.secret}`)).toEqual({ ok: false, problem: 'expired' });
+    expect(store.authenticate(`Bearer ${a.secret}`)).toEqual({ ok: false, problem: 'expired', principal: 'alice' });
   });
 
   it('sees a revoke and a new token after a poll, and refuses every token while the file is damaged', async () => {
@@ -77,7 +77,7 @@ describe('authenticate', () => {
     expect(store.authenticate(`Bearer ${a.secret}`).ok).toBe(true);
     await revokeToken(warehouse, a.record.id);
     await store.poll();
-    expect(store.authenticate(`Bearer ${a.secret}`)).toEqual({ ok: false, problem: 'revoked' });
+    expect(store.authenticate(`Bearer ${a.secret}`)).toEqual({ ok: false, problem: 'revoked', principal: 'alice' });
     const c = await createToken(warehouse, { principal: 'carol' });
     await store.poll();
     expect(store.authenticate(`Bearer ${c.secret}`).ok).toBe(true);
