@@ -2,21 +2,17 @@
 // lets the SDK exporter in, a bad one does not, a revoke reaches the running
 // server within 10 s, the start line tells the auth mode, an open server off
 // loopback refuses to start, and no byte printed or written holds the secret.
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenHash } from '../../src/access/token-format.ts';
+import { cli, printed, serve } from './cli-support.ts';
 import { sdkSendLog } from './sdk-send.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TABLE = 'main.tel.cli_otel_logs';
 let root: string;
-/** Every byte any process of this file printed. */
-const printed: string[] = [];
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-cli-tokens-'));
@@ -24,59 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-const childEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTLP2DELTA_')));
-
-type Run = { code: number | null; stdout: string; stderr: string };
-
-/** Runs the CLI; `printsSecret` leaves its stdout (the one place a secret is shown) out of the scan. */
-function cli(args: string[], printsSecret = false): Promise<Run> {
-  const child = spawn(process.execPath, ['bin/otlp2delta', ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = { stdout: '', stderr: '' };
-  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      printed.push(printsSecret ? '' : out.stdout, out.stderr);
-      resolve({ code, ...out });
-    });
-  });
-}
-
-type Server = { url: string; output: () => string; stop(): Promise<number | null> };
-
-/** Starts serve and waits for its start line; rejects with its output if it exits first. */
-async function serve(args: string[]): Promise<Server> {
-  const child = spawn(process.execPath, ['bin/otlp2delta', 'serve', '--port', '0', ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('close', (code) => {
-    printed.push(out);
-    r(code);
-  }));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-    if (url) {
-      return {
-        url: url.replace('0.0.0.0', '127.0.0.1'),
-        output: () => out,
-        stop: async () => {
-          child.kill('SIGTERM');
-          return exited;
-        },
-      };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      await exited;
-      throw new Error(`serve did not start (exit ${child.exitCode}): ${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
