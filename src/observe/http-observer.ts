@@ -84,6 +84,8 @@ export function observeRequests(opts: ObserverOptions): MiddlewareHandler<{ Bind
         rows: note.rows,
         rejected: note.rejected || undefined,
         bytes: note.receivedBytes,
+        tokenId: note.tokenId,
+        principal: shortValue(note.principal),
       };
       opts.access.info(fields, `${c.req.method} ${c.req.path} ${status} ${fields.ms} ms`);
     }
