@@ -26,7 +26,8 @@ export type Caller = Principal | typeof OWNER;
 /** Why a credential was refused; also the `reason` label of the refusal metric. */
 export type CredentialProblem = 'missing' | 'invalid' | 'expired' | 'revoked';
 
-export type Authentication = { ok: true; principal: Principal } | { ok: false; problem: CredentialProblem };
+/** A refused token that was found (expired, revoked) names its principal, for the operator's log only. */
+export type Authentication = { ok: true; principal: Principal } | { ok: false; problem: CredentialProblem; principal?: string };
 
 export interface Authenticator {
   /** Checks the Authorization header's bearer token (constant-time comparison of hashes). */

@@ -25,6 +25,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   sql: { summary: 'run read-only SQL over the tables and the usage views', run: runSql },
   usage: { summary: 'summarise coding-agent tokens, cost, sessions and models', run: runUsage },
   staging: { summary: 'list quarantined staging segments, or move one back to be committed', run: runStaging },
+  token: { summary: 'create, list or revoke access tokens', run: (argv) => import('./token.ts').then((m) => m.runToken(argv)) },
 };
 
 function mainHelp(): string {

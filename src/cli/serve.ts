@@ -9,7 +9,7 @@ import { parseCommandArgs, UsageError } from './usage.ts';
 export const SERVE_HELP = `usage: otlp2delta serve [--host H] [--port P] [--warehouse DIR] [--staging DIR]
          [--default-table-prefix C.S.P] [--flush-interval-ms N] [--max-body-bytes N]
          [--max-staging-bytes N] [--max-inflight-bytes N] [--capture DIR] [--auto-optimize]
-         [--sql-timeout-ms N] [--log-format text|json] [--access-log]
+         [--sql-timeout-ms N] [--log-format text|json] [--access-log] [--auth auto|required|off]
 
 Receives OTLP/HTTP (protobuf or JSON) on POST /api/2.0/otel/v1/{metrics,logs,traces}
 and /v1/{metrics,logs,traces}; the X-Databricks-UC-Table-Name header names the table.
@@ -37,8 +37,12 @@ options:
   --log-format F         text (one readable line an event, the default) or json (one JSON object a
                          line, for log shippers) (env OTLP2DELTA_LOG_FORMAT)
   --access-log           log every request (method, path, status, time, client), not only refusals
+  --auth MODE            auto (the default): tokens are required once the warehouse has one
+                         (otlp2delta token create); required: always; off: never. Listening off
+                         loopback without tokens is refused unless --auth off (env OTLP2DELTA_AUTH)
 
-GET /metrics serves Prometheus metrics and GET /healthz a health check, on the same address.
+GET /metrics serves Prometheus metrics (a token is needed when auth is on) and GET /healthz a
+health check (always open), on the same address.
   -h, --help             show this help`;
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -59,6 +63,7 @@ export async function runServe(argv: string[]): Promise<number> {
       'sql-timeout-ms': { type: 'string' },
       'log-format': { type: 'string' },
       'access-log': { type: 'boolean' },
+      auth: { type: 'string' },
     },
     SERVE_HELP,
   );
@@ -85,6 +90,7 @@ export async function runServe(argv: string[]): Promise<number> {
         sqlTimeoutMs: values['sql-timeout-ms'],
         logFormat: values['log-format'],
         accessLog: values['access-log'],
+        auth: values.auth,
       },
       process.env,
     );
@@ -102,7 +108,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const stopRequested = waitForStopSignals(log);
   const service = await startService(config, log, logger);
   const capture = config.capture === undefined ? '' : ` capture ${config.capture}`;
-  log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture}`);
+  log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture} auth: ${service.authNote}`);
   if (values.warehouse === undefined && process.env.OTLP2DELTA_WAREHOUSE === undefined) {
     log(`the warehouse is the default ./warehouse of the working directory; other commands run elsewhere would use another one (pin it with --warehouse or OTLP2DELTA_WAREHOUSE=${service.warehouse})`);
   }

@@ -21,6 +21,10 @@ import { RejectionLog } from '../observe/rejection-log.ts';
 import { SIGNALS } from '../ingest/signals.ts';
 import type { Signal } from '../otlp/types.ts';
 import { parseTableName, type TableName } from '../tables/names.ts';
+import { TokenStore } from '../access/token-store.ts';
+import { AuthStartRefusal, resolveAuth } from '../access/auth-mode.ts';
+import type { Authorizer } from '../access/types.ts';
+import { UsageError } from './usage.ts';
 
 export type Service = {
   url: string;
@@ -28,6 +32,10 @@ export type Service = {
   staging: string;
   pipeline: Pipeline;
   metrics: ServiceMetrics;
+  /** The warehouse's tokens as this server sees them (poll() re-reads the file at once). */
+  tokens: TokenStore;
+  /** How the start line describes authentication, e.g. `off (no tokens; loopback only)`. */
+  authNote: string;
   /** Stops intake, commits everything staged, closes. Safe to call twice. */
   stop(): Promise<boolean>;
 };
@@ -53,19 +61,39 @@ function defaultTables(prefix: string | undefined): ((signal: Signal) => TableNa
  * `log` takes plain lines (start, stop, recovery); `events`, when given,
  * takes the structured ones (refusals, access lines) with their fields.
  */
-export async function startService(config: ServeConfig, log: (line: string) => void, events?: EventLog): Promise<Service> {
+export async function startService(
+  config: ServeConfig,
+  log: (line: string) => void,
+  events?: EventLog,
+  access: { authorizer?: Authorizer } = {},
+): Promise<Service> {
   const warehouse = path.resolve(config.warehouse);
   // Before anything is staged: a folder that cannot take writes would get
   // rows acknowledged that can never be committed.
   await ensureWritableFolder(warehouse, 'warehouse');
   await ensureWritableFolder(config.staging, 'staging folder');
-  const staging = await openStaging(config.staging);
+  // Before anything is opened: an unprotected non-loopback server never starts.
+  const tokens = await TokenStore.open(warehouse, { log });
+  let auth;
+  try {
+    auth = resolveAuth(config.auth ?? 'auto', config.host, tokens);
+  } catch (e) {
+    await tokens.close();
+    throw e instanceof AuthStartRefusal ? new UsageError(e.message) : e;
+  }
+  let staging;
+  try {
+    staging = await openStaging(config.staging);
+  } catch (e) {
+    await tokens.close();
+    throw e;
+  }
   // No memory limit: a batch that cannot be loaded would stay staged forever.
   // Flush batches are bounded instead (FLUSH_BYTES_MAX), and so is what DuckDB
   // keeps cached between them.
   const db = await openDuckDb({ threads: ingestDuckDbThreads(), allocatorCacheLimit: INGEST_DUCKDB_CACHE });
   // What is opened is closed in reverse order, on a failed start as on stop.
-  const closers: (() => unknown)[] = [() => staging.release(), () => db.close()];
+  const closers: (() => unknown)[] = [() => tokens.close(), () => staging.release(), () => db.close()];
   const closeAll = async () => {
     for (const close of closers.reverse().splice(0)) await close();
   };
@@ -111,6 +139,8 @@ export async function startService(config: ServeConfig, log: (line: string) => v
       rejections,
       metrics,
       ...(config.accessLog ? { accessLog: eventLog } : {}),
+      auth: { authenticator: tokens, enforced: auth.enforced },
+      ...(access.authorizer ? { authorizer: access.authorizer } : {}),
     });
     const server = await listen(app, config.host, config.port);
     closers.push(() => server.close());
@@ -132,7 +162,7 @@ export async function startService(config: ServeConfig, log: (line: string) => v
       })();
       return stopping;
     };
-    return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, stop };
+    return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, tokens, authNote: auth.note, stop };
   } catch (e) {
     await closeAll();
     throw e;

@@ -218,3 +218,17 @@ export const REJECTION_LOG_WINDOW_MS = 60_000;
 export const REJECTION_LOG_KEYS_MAX = 1_000;
 /** Characters of a client-supplied value (table header, user agent) put in a log line. */
 export const LOGGED_VALUE_CHARS_MAX = 200;
+
+// --- access tokens ---
+
+/** How often a running server checks the token file's mtime, size and inode: a revoke or a new
+ * token takes effect within this plus one read, well inside the 10 s promised, while a stat
+ * every two seconds costs nothing measurable. */
+export const TOKEN_POLL_MS = 2_000;
+/** How often last-used times kept in memory are written to the control folder: a minute is
+ * precise enough to tell a live token from a forgotten one, and keeps the write off the export path. */
+export const TOKEN_LAST_USED_FLUSH_MS = 60_000;
+/** How long a token command waits for another one holding the token file's lock. */
+export const TOKEN_LOCK_WAIT_MS = 5_000;
+/** Longest principal or group name: an email or service name fits, a pasted document does not. */
+export const PRINCIPAL_NAME_CHARS_MAX = 256;

@@ -2,6 +2,7 @@
 // with messages that name the setting, the rule and the value.
 import path from 'node:path';
 import { LOG_FORMATS, type LogFormat } from '../observe/logger.ts';
+import { AUTH_MODES, type AuthMode } from '../http/auth.ts';
 import { parseTableName } from '../tables/names.ts';
 import { checkLimits, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, DEFAULT_WAREHOUSE, type Limits } from './limits.ts';
 
@@ -24,6 +25,8 @@ export type ServeConfig = {
   logFormat?: LogFormat;
   /** --access-log: one line per request, not only refusals. */
   accessLog?: boolean;
+  /** --auth: auto (on once the warehouse has a token), required or off. */
+  auth?: AuthMode;
   /** Rejection lines per reason and table a window; REJECTION_LOG_BURST unless set (tests). */
   rejectionLogBurst?: number;
 };
@@ -43,6 +46,7 @@ export type ServeInputs = {
   sqlTimeoutMs?: string | undefined;
   logFormat?: string | undefined;
   accessLog?: boolean | undefined;
+  auth?: string | undefined;
 };
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -86,6 +90,8 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new Error(`--log-format must be ${LOG_FORMATS.join(' or ')}, got ${JSON.stringify(logFormat)}`);
   }
+  const auth = flags.auth ?? env.OTLP2DELTA_AUTH ?? 'auto';
+  if (!(AUTH_MODES as readonly string[]).includes(auth)) throw new Error(`--auth must be ${AUTH_MODES.join(', ')}, got ${JSON.stringify(auth)}`);
   return {
     host,
     port,
@@ -98,5 +104,6 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
     sqlTimeoutMs,
     logFormat: logFormat as LogFormat,
     accessLog: flags.accessLog ?? false,
+    auth: auth as AuthMode,
   };
 }

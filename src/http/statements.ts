@@ -13,9 +13,17 @@ import { cellText } from '../query/format.ts';
 import { QueryError } from '../query/read-only.ts';
 import type { ServiceMetrics } from '../observe/metrics.ts';
 import { readBody } from './body.ts';
+import type { Principal } from '../access/types.ts';
 
 /** What the route needs from the query engine. */
-export type StatementRunner = { execute(statement: string, limits: { rowLimit: number; byteLimit: number }): Promise<QueryResult> };
+/**
+ * What the route needs from the query engine. `caller` is the authenticated
+ * principal, undefined when the server does not check tokens (an open
+ * loopback server or --auth off); read-access checks key on it.
+ */
+export type StatementRunner = {
+  execute(statement: string, limits: { rowLimit: number; byteLimit: number }, caller?: Principal): Promise<QueryResult>;
+};
 
 /** Request bodies are a statement and a few options; a megabyte is plenty. */
 const REQUEST_BYTES_MAX = 1024 * 1024;
@@ -113,18 +121,18 @@ const QUERY_FAILURES: Record<QueryError['code'], [400 | 429 | 503, string]> = {
   closed: [503, 'TEMPORARILY_UNAVAILABLE'],
 };
 
-export async function handleStatement(c: Context<Env>, runner: StatementRunner, metrics?: ServiceMetrics): Promise<Response> {
+export async function handleStatement(c: Context<Env>, runner: StatementRunner, metrics?: ServiceMetrics, caller?: Principal): Promise<Response> {
   const started = process.hrtime.bigint();
   let outcome = 'internal';
   try {
-    return await answer(c, runner, (o) => (outcome = o));
+    return await answer(c, runner, (o) => (outcome = o), caller);
   } finally {
     metrics?.sqlStatements.inc({ outcome });
     metrics?.sqlSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
 }
 
-async function answer(c: Context<Env>, runner: StatementRunner, outcome: (o: string) => void): Promise<Response> {
+async function answer(c: Context<Env>, runner: StatementRunner, outcome: (o: string) => void, caller: Principal | undefined): Promise<Response> {
   let request: Request;
   try {
     request = parseRequest(await readBody(c.env.incoming, REQUEST_BYTES_MAX));
@@ -135,7 +143,7 @@ async function answer(c: Context<Env>, runner: StatementRunner, outcome: (o: str
     throw e;
   }
   try {
-    const result = await runner.execute(request.statement, { rowLimit: request.rowLimit, byteLimit: request.byteLimit });
+    const result = await runner.execute(request.statement, { rowLimit: request.rowLimit, byteLimit: request.byteLimit }, caller);
     outcome(result.truncated ? 'truncated' : 'succeeded');
     return c.json(statementResponse(result));
   } catch (e) {

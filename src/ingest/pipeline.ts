@@ -18,6 +18,7 @@ import type { RenderPool } from './render-pool.ts';
 import { SIGNALS, signalForKind } from './signals.ts';
 import { TableWriter } from './table-writer.ts';
 import type { ServiceMetrics } from '../observe/metrics.ts';
+import type { Principal } from '../access/types.ts';
 
 export type IngestRequest = {
   signal: Signal;
@@ -25,6 +26,8 @@ export type IngestRequest = {
   encoding: WireEncoding;
   /** The body after content decoding. */
   body: Uint8Array;
+  /** Who sent it, when the server checks tokens. */
+  principal?: Principal;
 };
 
 export type IngestResult = { rows: number; rejected: number; message: string };

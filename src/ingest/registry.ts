@@ -34,6 +34,14 @@ export function tableDir(warehouse: string, name: TableName): string {
   return path.join(path.resolve(warehouse), ...tablePathSegments(name));
 }
 
+/** The answer for a table that does not exist; also given for one the caller may not see, so the two cannot be told apart. */
+export function tableMissing(fullName: string, kindHint: TableKind | undefined): OtlpError {
+  return new OtlpError(
+    'not_found',
+    `table ${fullName} does not exist; create it first: otlp2delta create-table ${fullName} --kind ${kindHint ?? 'metrics|logs|spans'}`,
+  );
+}
+
 export class TableRegistry {
   private readonly handles = new Map<string, Promise<TableHandle>>();
 
@@ -67,12 +75,7 @@ export class TableRegistry {
     } catch (e) {
       throw new OtlpError('internal', `table ${fullName} could not be read: ${(e as Error).message}`, { cause: e });
     }
-    if (!snap) {
-      throw new OtlpError(
-        'not_found',
-        `table ${fullName} does not exist; create it first: otlp2delta create-table ${fullName} --kind ${kindHint ?? 'metrics|logs|spans'}`,
-      );
-    }
+    if (!snap) throw tableMissing(fullName, kindHint);
     const kind = kindOfSchemaString(snap.metaData.schemaString);
     if (!kind) {
       throw new OtlpError('invalid', `table ${fullName} exists but its schema is not one of the otel metrics, logs or spans layouts`);

@@ -20,6 +20,9 @@ export type RequestNote = {
   rows?: number;
   rejected?: number;
   receivedBytes?: number;
+  /** The caller's token id and principal, when known (never the secret). */
+  tokenId?: string;
+  principal?: string;
 };
 
 const notes = new WeakMap<IncomingMessage, RequestNote>();
@@ -81,11 +84,15 @@ export function observeRequests(opts: ObserverOptions): MiddlewareHandler<{ Bind
         rows: note.rows,
         rejected: note.rejected || undefined,
         bytes: note.receivedBytes,
+        tokenId: note.tokenId,
+        principal: shortValue(note.principal),
       };
       opts.access.info(fields, `${c.req.method} ${c.req.path} ${status} ${fields.ms} ms`);
     }
     const refused = status >= 400 || (note.rejected ?? 0) > 0;
-    if (refused && opts.rejections && !opts.quietRoutes?.has(c.req.path)) {
+    // Quiet routes log their own refusals, except those of the authentication edge, which is shared.
+    const authRefusal = note.reason === 'unauthenticated' || note.reason === 'forbidden';
+    if (refused && opts.rejections && (!opts.quietRoutes?.has(c.req.path) || authRefusal)) {
       opts.rejections.record({
         status,
         reason: status < 400 ? 'partial_success' : reason,
@@ -96,6 +103,8 @@ export function observeRequests(opts: ObserverOptions): MiddlewareHandler<{ Bind
         table: note.table,
         remote,
         userAgent,
+        tokenId: note.tokenId,
+        principal: note.principal,
       });
     }
   };

@@ -31,6 +31,7 @@ export class ServiceMetrics {
   readonly ackToVisible = this.histogram('otlp2delta_ack_to_visible_seconds', 'Time from the oldest acknowledgement of a segment to its rows being visible in the table, by table', LAG_BUCKETS, ['table']);
   readonly sqlStatements = this.counter('otlp2delta_sql_statements_total', 'SQL statements run through POST /api/2.0/sql/statements, by outcome', ['outcome']);
   readonly sqlSeconds = this.histogram('otlp2delta_sql_duration_seconds', 'Time to run one SQL statement and read its answer', SQL_BUCKETS, []);
+  readonly authRefusals = this.counter('otlp2delta_auth_refusals_total', 'Requests refused by authentication or authorization, by reason (missing, invalid, expired, revoked, forbidden)', ['reason']);
   readonly logLinesSuppressed = this.counter('otlp2delta_log_rejections_suppressed_total', 'Rejection log lines left out by the per-reason-and-table rate limit (the refusals are still counted in otlp2delta_http_requests_total)');
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {

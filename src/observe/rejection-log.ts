@@ -16,6 +16,8 @@ export type Rejection = {
   table?: string | undefined;
   remote?: string | undefined;
   userAgent?: string | undefined;
+  tokenId?: string | undefined;
+  principal?: string | undefined;
 };
 
 type Window = { started: number; logged: number; suppressed: number; reason: string; table: string | undefined };
@@ -75,9 +77,13 @@ export class RejectionLog {
       table,
       remote: r.remote,
       userAgent: shortValue(r.userAgent),
+      tokenId: r.tokenId,
+      principal: shortValue(r.principal),
     };
     const what = r.status < 400 ? `partly rejected ${r.method} ${r.path} to ${table}` : `refused ${r.status} ${r.method} ${r.path}`;
-    this.log.warn(fields, `${what}: ${r.message}`);
+    // The caller's identity goes in the text too, for line-based logs that drop the fields.
+    const who = [r.tokenId && `token ${r.tokenId}`, r.principal && `principal ${fields.principal}`, r.status >= 400 && table && `table ${table}`].filter(Boolean).join(', ');
+    this.log.warn(fields, `${what}: ${r.message}${who && (r.tokenId || r.principal) ? ` (${who})` : ''}`);
   }
 
   /** Writes the summaries still owed (at stop) and stops the window timer. */
