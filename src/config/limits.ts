@@ -213,3 +213,10 @@ export const REJECTION_LOG_WINDOW_MS = 60_000;
 export const REJECTION_LOG_KEYS_MAX = 1_000;
 /** Characters of a client-supplied value (table header, user agent) put in a log line. */
 export const LOGGED_VALUE_CHARS_MAX = 200;
+
+// --- grants ---
+
+/** How often a running server checks grants.json for a change made by another process: 3 s
+ * keeps a grant or revoke in force within the promised 10 s even when a check lands just before
+ * the write, while a stat every few seconds costs nothing. */
+export const GRANTS_POLL_MS = 3_000;
