@@ -21,6 +21,7 @@ import { isGrantStatement, runGrantStatement } from './grant-statements.ts';
 import { assertReadKeyword, assertReadOnly, QueryError, singleStatement } from './read-only.ts';
 import { Slots } from './slots.ts';
 import { findThreePartNames, replaceRanges } from './sql-text.ts';
+import { assertNoFileAccess } from './file-access.ts';
 import { explainMissingFile } from './missing-file.ts';
 import { creationOrder, loadViews, renderView, SOURCE_PLACEHOLDERS, type ViewDef } from './views.ts';
 import { missingNameMessage, missingRelation, withoutStatementExcerpt } from './name-hints.ts';
@@ -185,6 +186,8 @@ export class QueryEngine {
         const results: QueryResult[] = [];
         for (const [i, sql] of plan.sqls.entries()) {
           try {
+            // Parsed only, before DuckDB binds it (binding already opens the files a name points at).
+            if (caller !== OWNER) await go(() => assertNoFileAccess(conn, sql));
             await go(() => assertReadOnly(conn, sql));
           } catch (e) {
             throw await this.explained(e, statements[i] as string, sql, caller);
