@@ -147,7 +147,10 @@ export class GrantStore implements Authorizer {
 
   /**
    * Applies a GRANT or REVOKE and writes the file. The file is read again
-   * first, so a change another process made since this store last read it is kept.
+   * first, so a change another process made since this store last read it is
+   * kept; one landing while the new file is written (between the read and the
+   * rename, a few microseconds) could still be lost, as with two admins
+   * editing at the same instant, and SHOW GRANTS shows what stands.
    */
   apply(stmt: Extract<GrantStatement, { kind: 'GRANT' | 'REVOKE' }>): void {
     this.load();

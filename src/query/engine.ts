@@ -248,8 +248,9 @@ export class QueryEngine {
    * message never names a table hidden from the caller.
    */
   private async knownNames(caller: Caller): Promise<string[]> {
-    const tables = (await this.tableNames()).filter((t) => this.grants.decide(caller, 'SELECT', splitName(t)) !== 'hidden');
-    const schemas = new Set((await this.tableNames()).map((t) => t.slice(0, t.lastIndexOf('.'))));
+    const all = await this.tableNames();
+    const tables = all.filter((t) => this.grants.decide(caller, 'SELECT', splitName(t)) !== 'hidden');
+    const schemas = new Set(all.map((t) => t.slice(0, t.lastIndexOf('.'))));
     const usable = [...schemas].filter((s) => {
       const [c, sc] = s.split('.') as [string, string];
       return this.grants.usesSchema(caller, c, sc);
@@ -285,12 +286,13 @@ export class QueryEngine {
   private async resolve(parts: [string, string, string], caller: Caller): Promise<Found | undefined> {
     const [catalog, schema, name] = parts;
     const key = parts.join('.');
-    const table = await this.warehouse.table(catalog, schema, name).catch((e: unknown) => {
-      throw e instanceof NotOtelLayout ? new QueryError(e.message, 'invalid') : e;
+    const t = { catalog, schema, table: name };
+    const decision = this.grants.decide(caller, 'SELECT', t);
+    const table = await this.warehouse.table(catalog, schema, name).catch(async (e: unknown) => {
+      if (!(e instanceof NotOtelLayout)) throw e;
+      throw decision === 'hidden' ? await this.notFound(key, caller) : new QueryError(e.message, 'invalid');
     });
     if (table) {
-      const t = { catalog, schema, table: name };
-      const decision = this.grants.decide(caller, 'SELECT', t);
       if (decision === 'hidden') throw await this.notFound(key, caller);
       const missing = this.grants.missing(caller, 'SELECT', t);
       if (decision === 'denied' && missing) {
