@@ -140,7 +140,8 @@ export async function startService(
       metrics,
       ...(config.accessLog ? { accessLog: eventLog } : {}),
       auth: { authenticator: tokens, enforced: auth.enforced },
-      ...(access.authorizer ? { authorizer: access.authorizer } : {}),
+      // Grants decide what each token may write; the engine watches the same grants file.
+      authorizer: access.authorizer ?? sql.grants,
     });
     const server = await listen(app, config.host, config.port);
     closers.push(() => server.close());

@@ -21,6 +21,12 @@ daily_active_users, active_time, lines_of_code, commits_and_prs,
 tool_decisions, api_requests, agent_events, agent_activity and
 metric_increments (see docs/usage-views.md). Statements are separated by ';'.
 Only reads run: SELECT, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN.
+Grants, in Unity Catalog syntax (the warehouse's owner runs them here):
+  GRANT <privilege>[, ...] ON CATALOG|SCHEMA|TABLE <name> TO <principal>
+  REVOKE <privilege>[, ...] ON CATALOG|SCHEMA|TABLE <name> FROM <principal>
+  SHOW GRANTS [<principal>] ON CATALOG|SCHEMA|TABLE <name>
+with USE CATALOG, USE SCHEMA, MODIFY, SELECT or ALL PRIVILEGES; a principal
+with @ or . goes in backquotes (\`alice@example.com\`).
 A result is cut at ${SQL_RESULT_ROWS_MAX} rows or ${SQL_RESULT_BYTES_MAX} bytes (a note on standard error says so).
 
 Without a statement or -f, statements are read from standard input, with an
@@ -57,7 +63,8 @@ export async function runScript(
   for (const [i, statement] of all.entries()) {
     if (i > 0 && format === 'table') out('');
     const result = await engine.execute(statement);
-    out(formatResult(result, format));
+    // Only GRANT and REVOKE answer with no columns at all.
+    out(result.columns.length === 0 && format === 'table' ? 'OK' : formatResult(result, format));
     const cut = truncationNote(result);
     if (cut) note(cut);
   }

@@ -232,3 +232,10 @@ export const TOKEN_LAST_USED_FLUSH_MS = 60_000;
 export const TOKEN_LOCK_WAIT_MS = 5_000;
 /** Longest principal or group name: an email or service name fits, a pasted document does not. */
 export const PRINCIPAL_NAME_CHARS_MAX = 256;
+
+// --- grants ---
+
+/** How often a running server checks grants.json for a change made by another process: 3 s
+ * keeps a grant or revoke in force within the promised 10 s even when a check lands just before
+ * the write, while a stat every few seconds costs nothing. */
+export const GRANTS_POLL_MS = 3_000;

@@ -7,23 +7,16 @@ import { randomUUID } from 'node:crypto';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import { RETRY_AFTER_MIN_S, SQL_RESULT_BYTES_MAX, SQL_RESULT_ROWS_MAX } from '../config/limits.ts';
+import { OWNER, type Caller } from '../access/types.ts';
 import type { QueryResult } from '../duckdb/db.ts';
 import { isOtlpError } from '../errors.ts';
 import { cellText } from '../query/format.ts';
 import { QueryError } from '../query/read-only.ts';
 import type { ServiceMetrics } from '../observe/metrics.ts';
 import { readBody } from './body.ts';
-import type { Principal } from '../access/types.ts';
 
-/** What the route needs from the query engine. */
-/**
- * What the route needs from the query engine. `caller` is the authenticated
- * principal, undefined when the server does not check tokens (an open
- * loopback server or --auth off); read-access checks key on it.
- */
-export type StatementRunner = {
-  execute(statement: string, limits: { rowLimit: number; byteLimit: number }, caller?: Principal): Promise<QueryResult>;
-};
+/** What the route needs from the query engine; `caller` is who the HTTP edge authenticated. */
+export type StatementRunner = { execute(statement: string, limits: { rowLimit: number; byteLimit: number }, caller?: Caller): Promise<QueryResult> };
 
 /** Request bodies are a statement and a few options; a megabyte is plenty. */
 const REQUEST_BYTES_MAX = 1024 * 1024;
@@ -106,33 +99,38 @@ export function statementResponse(result: QueryResult): Record<string, unknown> 
   };
 }
 
-const failure = (c: Context<Env>, status: 400 | 413 | 429 | 500 | 503, error_code: string, message: string) => {
+const failure = (c: Context<Env>, status: 400 | 403 | 413 | 429 | 500 | 503, error_code: string, message: string) => {
   // Busy and stopping are the only refusals worth retrying.
   if (status === 429 || status === 503) c.header('Retry-After', String(RETRY_AFTER_MIN_S));
   return c.json({ error_code, message }, status);
 };
 
-const QUERY_FAILURES: Record<QueryError['code'], [400 | 429 | 503, string]> = {
+const QUERY_FAILURES: Record<QueryError['code'], [400 | 403 | 429 | 503, string]> = {
   read_only: [400, 'PERMISSION_DENIED'],
   invalid: [400, 'INVALID_PARAMETER_VALUE'],
   failed: [400, 'BAD_REQUEST'],
   timeout: [400, 'DEADLINE_EXCEEDED'],
   busy: [429, 'RESOURCE_EXHAUSTED'],
   closed: [503, 'TEMPORARILY_UNAVAILABLE'],
+  forbidden: [403, 'PERMISSION_DENIED'],
 };
 
-export async function handleStatement(c: Context<Env>, runner: StatementRunner, metrics?: ServiceMetrics, caller?: Principal): Promise<Response> {
+/**
+ * `caller` is who the HTTP edge authenticated; undefined when auth is off, and
+ * then the statement runs as the warehouse's owner, as it always has.
+ */
+export async function handleStatement(c: Context<Env>, runner: StatementRunner, metrics?: ServiceMetrics, caller?: Caller): Promise<Response> {
   const started = process.hrtime.bigint();
   let outcome = 'internal';
   try {
-    return await answer(c, runner, (o) => (outcome = o), caller);
+    return await answer(c, runner, (o) => (outcome = o), caller ?? OWNER);
   } finally {
     metrics?.sqlStatements.inc({ outcome });
     metrics?.sqlSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
 }
 
-async function answer(c: Context<Env>, runner: StatementRunner, outcome: (o: string) => void, caller: Principal | undefined): Promise<Response> {
+async function answer(c: Context<Env>, runner: StatementRunner, outcome: (o: string) => void, caller: Caller): Promise<Response> {
   let request: Request;
   try {
     request = parseRequest(await readBody(c.env.incoming, REQUEST_BYTES_MAX));

@@ -13,11 +13,15 @@ import {
   SQL_RESULT_ROWS_MAX,
   SQL_TIMEOUT_MS,
 } from '../config/limits.ts';
+import { GrantStore, permissionDeniedMessage } from '../access/grant-store.ts';
+import { OWNER, type Caller } from '../access/types.ts';
 import { openDuckDb, withConnection, type Connection, type Db, type QueryResult, type ResultLimits } from '../duckdb/db.ts';
 import { quoteIdent } from '../tables/schema.ts';
+import { isGrantStatement, runGrantStatement } from './grant-statements.ts';
 import { assertReadKeyword, assertReadOnly, QueryError, singleStatement } from './read-only.ts';
 import { Slots } from './slots.ts';
 import { findThreePartNames, replaceRanges } from './sql-text.ts';
+import { assertNoFileAccess } from './file-access.ts';
 import { explainMissingFile } from './missing-file.ts';
 import { creationOrder, loadViews, renderView, SOURCE_PLACEHOLDERS, type ViewDef } from './views.ts';
 import { missingNameMessage, missingRelation, withoutStatementExcerpt } from './name-hints.ts';
@@ -42,6 +46,8 @@ export type QueryEngineOptions = {
   log?: (line: string) => void;
   /** Error messages end with the SQL the statement was rewritten to (sql --show-generated-sql). */
   showGeneratedSql?: boolean;
+  /** The grants statements are checked against (default: the warehouse's own, re-read when they change). */
+  grants?: GrantStore;
 };
 
 /** What one answer may hold; each is capped at the engine's own maximum. */
@@ -59,6 +65,10 @@ type Target = Found & { name: string };
 type Plan = { setup: string[]; sqls: string[] };
 
 const temp = (name: string): string => `temp.main.${quoteIdent(name)}`;
+const splitName = (key: string): { catalog: string; schema: string; table: string } => {
+  const [catalog, schema, table] = key.split('.') as [string, string, string];
+  return { catalog, schema, table };
+};
 const internal = (catalog: string, schema: string, name: string): string => `__o2d_${catalog}__${schema}__${name}`;
 
 export class QueryEngine {
@@ -73,6 +83,9 @@ export class QueryEngine {
     readonly timeoutMs: number,
     private readonly log: (line: string) => void,
     private readonly showGeneratedSql: boolean,
+    /** Who may read what; shared with the HTTP edge, which checks exports against it. */
+    readonly grants: GrantStore,
+    private readonly ownsGrants: boolean,
   ) {}
 
   /** Opens a DuckDB instance that can read files below the warehouse and nothing else. */
@@ -94,7 +107,15 @@ export class QueryEngine {
       onlyDirectories: [root],
     });
     const slots = new Slots(opts.maxConcurrent ?? SQL_CONCURRENT_MAX, opts.queueMax ?? SQL_QUEUE_MAX);
-    return new QueryEngine(db, new Warehouse(root, db), slots, timeoutMs, opts.log ?? (() => undefined), opts.showGeneratedSql ?? false);
+    const log = opts.log ?? (() => undefined);
+    let grants = opts.grants;
+    try {
+      grants ??= GrantStore.open(root, { log, watch: true });
+    } catch (e) {
+      db.close();
+      throw new QueryError(`the warehouse's grants could not be read: ${(e as Error).message}`, 'invalid', { cause: e });
+    }
+    return new QueryEngine(db, new Warehouse(root, db), slots, timeoutMs, log, opts.showGeneratedSql ?? false, grants, opts.grants === undefined);
   }
 
   /** The names of the normalised views every catalog.schema offers. */
@@ -107,9 +128,22 @@ export class QueryEngine {
     return listTableNames(this.warehouse.root);
   }
 
-  /** Runs one read statement and returns its columns and rows, cut at the limits. */
-  async execute(text: string, limits: ExecuteLimits = {}): Promise<QueryResult> {
-    return (await this.executeBatch([text], { limits }))[0] as QueryResult;
+  /**
+   * Runs one read statement, or one grant statement (GRANT, REVOKE, SHOW
+   * GRANTS), for `caller` and returns its columns and rows, cut at the limits.
+   * A read needs SELECT on every table it reads; the command line is the owner.
+   */
+  async execute(text: string, limits: ExecuteLimits = {}, caller: Caller = OWNER): Promise<QueryResult> {
+    const statement = singleStatement(text);
+    if (isGrantStatement(statement)) {
+      try {
+        return runGrantStatement(this.grants, statement, caller);
+      } catch (e) {
+        if (e instanceof QueryError) this.log(`sql: grant statement refused (${e.code}): ${e.message}`);
+        throw e;
+      }
+    }
+    return (await this.executeBatch([text], { limits, caller }))[0] as QueryResult;
   }
 
   /**
@@ -118,8 +152,10 @@ export class QueryEngine {
    * computed once into a temporary table that the statements then read: the
    * way to run several queries over the same views (the usage report).
    */
-  async executeBatch(texts: string[], opts: { materialize?: boolean; limits?: ExecuteLimits } = {}): Promise<QueryResult[]> {
+  async executeBatch(texts: string[], opts: { materialize?: boolean; limits?: ExecuteLimits; caller?: Caller } = {}): Promise<QueryResult[]> {
+    const caller = opts.caller ?? OWNER;
     const statements = texts.map(singleStatement);
+    if (statements.some(isGrantStatement)) throw new QueryError('GRANT, REVOKE and SHOW GRANTS run one at a time, not in a batch of reads', 'invalid');
     statements.forEach(assertReadKeyword);
     const limits: ResultLimits = {
       rowsMax: Math.min(opts.limits?.rowLimit ?? SQL_RESULT_ROWS_MAX, SQL_RESULT_ROWS_MAX),
@@ -137,7 +173,7 @@ export class QueryEngine {
     // The timeout counts from arrival, so time spent waiting for a slot is part of it.
     const timer = setTimeout(() => this.stopJob(job, 'timeout'), Math.max(0, this.timeoutMs - (Date.now() - started)));
     try {
-      const plan = await this.plan(statements, opts.materialize ?? false);
+      const plan = await this.plan(statements, opts.materialize ?? false, caller);
       return await withConnection(this.db, async (conn) => {
         job.conn = conn;
         // An interrupt that lands between two calls is not kept by DuckDB for the next one.
@@ -150,16 +186,18 @@ export class QueryEngine {
         const results: QueryResult[] = [];
         for (const [i, sql] of plan.sqls.entries()) {
           try {
+            // Parsed only, before DuckDB binds it (binding already opens the files a name points at).
+            if (caller !== OWNER) await go(() => assertNoFileAccess(conn, sql));
             await go(() => assertReadOnly(conn, sql));
           } catch (e) {
-            throw await this.explained(e, statements[i] as string, sql);
+            throw await this.explained(e, statements[i] as string, sql, caller);
           }
         }
         for (const [i, sql] of plan.sqls.entries()) {
           try {
             results.push(await go(() => conn.query(sql, limits)));
           } catch (e) {
-            throw await this.explained(e, statements[i] as string, sql);
+            throw await this.explained(e, statements[i] as string, sql, caller);
           }
         }
         return results;
@@ -184,6 +222,7 @@ export class QueryEngine {
     this.slots.close();
     for (const job of this.jobs) this.stopJob(job, 'closed');
     this.db.close();
+    if (this.ownsGrants) this.grants.close();
   }
 
   private stopJob(job: Job, why: 'timeout' | 'closed'): void {
@@ -203,43 +242,73 @@ export class QueryEngine {
     return e;
   }
 
-  /** Every name a statement may read: the tables, and each schema's views. */
-  private async knownNames(): Promise<string[]> {
-    const tables = await this.tableNames();
-    const schemas = new Set(tables.map((t) => t.slice(0, t.lastIndexOf('.'))));
-    return [...tables, ...[...schemas].flatMap((s) => this.viewNames().map((v) => `${s}.${v}`))];
+  /**
+   * Every name the caller may see: the tables it holds a privilege on, and the
+   * views of each schema it may use. Suggestions come from these only, so a
+   * message never names a table hidden from the caller.
+   */
+  private async knownNames(caller: Caller): Promise<string[]> {
+    const all = await this.tableNames();
+    const tables = all.filter((t) => this.grants.decide(caller, 'SELECT', splitName(t)) !== 'hidden');
+    const schemas = new Set(all.map((t) => t.slice(0, t.lastIndexOf('.'))));
+    const usable = [...schemas].filter((s) => {
+      const [c, sc] = s.split('.') as [string, string];
+      return this.grants.usesSchema(caller, c, sc);
+    });
+    return [...tables, ...usable.flatMap((s) => this.viewNames().map((v) => `${s}.${v}`))];
+  }
+
+  private async notFound(key: string, caller: Caller): Promise<QueryError> {
+    return new QueryError(missingNameMessage(key, await this.knownNames(caller), new Set(this.views.keys())), 'invalid');
   }
 
   /**
    * DuckDB's error in our terms: a name it cannot find gets the nearest
    * three-part names, and the excerpt of the generated SQL is left out.
    */
-  private async explained(e: unknown, statement: string, sql: string): Promise<unknown> {
+  private async explained(e: unknown, statement: string, sql: string, caller: Caller): Promise<unknown> {
     if (e instanceof QueryError && e.code !== 'failed') return e;
     const message = (e as Error).message;
     const missing = missingRelation(message);
-    if (missing !== undefined) return new QueryError(missingNameMessage(missing, await this.knownNames(), new Set(this.views.keys())), 'invalid', { cause: e });
+    if (missing !== undefined) return new QueryError(missingNameMessage(missing, await this.knownNames(caller), new Set(this.views.keys())), 'invalid', { cause: e });
     if (sql === statement) return e instanceof QueryError ? e : new QueryError(message, 'failed', { cause: e });
     const generated = this.showGeneratedSql ? `\n\ngenerated SQL:\n${sql}` : '';
     return new QueryError(`${withoutStatementExcerpt(message)}${generated}`, 'failed', { cause: e });
   }
 
-  /** What each three-part name refers to; names outside the warehouse are left alone. */
-  private async resolve(parts: [string, string, string]): Promise<Found | undefined> {
+  /**
+   * What each three-part name refers to, for this caller; names outside the
+   * warehouse are left alone. A table the caller holds no privilege on is
+   * answered exactly as one that does not exist; one it may see but not read
+   * is refused naming the privilege it lacks. A schema's views are there for
+   * a caller that may use the schema, and read only the tables it may read.
+   */
+  private async resolve(parts: [string, string, string], caller: Caller): Promise<Found | undefined> {
     const [catalog, schema, name] = parts;
     const key = parts.join('.');
-    const table = await this.warehouse.table(catalog, schema, name).catch((e: unknown) => {
-      throw e instanceof NotOtelLayout ? new QueryError(e.message, 'invalid') : e;
+    const t = { catalog, schema, table: name };
+    const decision = this.grants.decide(caller, 'SELECT', t);
+    const table = await this.warehouse.table(catalog, schema, name).catch(async (e: unknown) => {
+      if (!(e instanceof NotOtelLayout)) throw e;
+      throw decision === 'hidden' ? await this.notFound(key, caller) : new QueryError(e.message, 'invalid');
     });
-    if (table) return { kind: 'table', key, table };
-    if (this.views.has(name) && (await this.warehouse.hasSchema(catalog, schema))) return { kind: 'view', key, catalog, schema, view: name };
-    if (await this.warehouse.hasCatalog(catalog)) {
-      throw new QueryError(missingNameMessage(key, await this.knownNames(), new Set(this.views.keys())), 'invalid');
+    if (table) {
+      if (decision === 'hidden') throw await this.notFound(key, caller);
+      const missing = this.grants.missing(caller, 'SELECT', t);
+      if (decision === 'denied' && missing) {
+        this.log(`sql: statement refused (forbidden): ${permissionDeniedMessage(missing)}`);
+        throw new QueryError(permissionDeniedMessage(missing), 'forbidden');
+      }
+      return { kind: 'table', key, table };
     }
+    if (this.views.has(name) && (await this.warehouse.hasSchema(catalog, schema)) && this.grants.usesSchema(caller, catalog, schema)) {
+      return { kind: 'view', key, catalog, schema, view: name };
+    }
+    if (await this.warehouse.hasCatalog(catalog)) throw await this.notFound(key, caller);
     return undefined;
   }
 
-  private async plan(statements: string[], materialize: boolean): Promise<Plan> {
+  private async plan(statements: string[], materialize: boolean, caller: Caller): Promise<Plan> {
     const found = new Map<string, Found>();
     const edits: { start: number; end: number; key: string }[][] = [];
     for (const statement of statements) {
@@ -247,7 +316,7 @@ export class QueryEngine {
       for (const ref of findThreePartNames(statement)) {
         const key = ref.parts.join('.');
         if (!found.has(key)) {
-          const target = await this.resolve(ref.parts);
+          const target = await this.resolve(ref.parts, caller);
           if (!target) continue;
           found.set(key, target);
         }
@@ -265,7 +334,7 @@ export class QueryEngine {
     for (const t of targets.values()) {
       if (t.kind === 'table') setup.push(`CREATE TEMP VIEW ${quoteIdent(t.name)} AS ${relationSql(t.table.kind, activeFilePaths(t.table), { pointAttributes: true })}`);
     }
-    setup.push(...(await this.viewSetup([...targets.values()], materialize)));
+    setup.push(...(await this.viewSetup([...targets.values()], materialize, caller)));
     const sqls = statements.map((statement, i) =>
       replaceRanges(
         statement,
@@ -276,7 +345,7 @@ export class QueryEngine {
   }
 
   /** CREATE statements for the referenced views, their dependencies and the schema unions they read. */
-  private async viewSetup(targets: Target[], materialize: boolean): Promise<string[]> {
+  private async viewSetup(targets: Target[], materialize: boolean, caller: Caller): Promise<string[]> {
     const bySchema = new Map<string, { catalog: string; schema: string; views: Map<string, string> }>();
     for (const t of targets) {
       if (t.kind !== 'view') continue;
@@ -288,7 +357,9 @@ export class QueryEngine {
     const setup: string[] = [];
     for (const { catalog, schema, views } of bySchema.values()) {
       const order = creationOrder(views.keys(), this.views);
-      const tables = await this.warehouse.tablesOf(catalog, schema);
+      // The views read only the tables the caller may read: rows of the others never reach it,
+      // and refusing instead would tell it which tables it may not see.
+      const tables = (await this.warehouse.tablesOf(catalog, schema)).filter((t) => this.grants.decide(caller, 'SELECT', { catalog, schema, table: t.table }) === 'allowed');
       const sources = new Set(order.flatMap((d) => d.sources));
       for (const src of SOURCE_PLACEHOLDERS) {
         if (sources.has(src)) setup.push(`CREATE TEMP VIEW ${quoteIdent(internal(catalog, schema, src))} AS ${unionRelationSql(src, tables)}`);

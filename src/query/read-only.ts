@@ -11,9 +11,10 @@ export class QueryError extends Error {
      * read_only: refused as not a read; invalid: bad input; failed: DuckDB
      * rejected or failed it; timeout: ran past the statement timeout and was
      * cancelled; busy: every query slot and queue place is taken; closed: the
-     * engine is shutting down.
+     * engine is shutting down; forbidden: the caller lacks a privilege the
+     * statement needs (its message starts PERMISSION_DENIED).
      */
-    readonly code: 'read_only' | 'invalid' | 'failed' | 'timeout' | 'busy' | 'closed',
+    readonly code: 'read_only' | 'invalid' | 'failed' | 'timeout' | 'busy' | 'closed' | 'forbidden',
     options?: { cause?: unknown },
   ) {
     super(message, options);

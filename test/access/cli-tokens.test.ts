@@ -40,6 +40,13 @@ describe('tokens through the CLI and a running server', () => {
     expect(created.stderr).toMatch(/shown only this once/);
     const id = /created token (tk_[0-9a-f]+)/.exec(created.stderr)![1]!;
     const other = (await cli(['token', 'create', '--principal', 'bob', '--warehouse', warehouse], true)).stdout.trim();
+    // Both may write the table: alice through her group, bob by name.
+    for (const who of ['eng', 'bob']) {
+      for (const grant of ['USE CATALOG ON CATALOG main', 'USE SCHEMA ON SCHEMA main.tel', `MODIFY ON TABLE ${TABLE}`]) {
+        const granted = await cli(['sql', `GRANT ${grant} TO ${who}`, '--warehouse', warehouse]);
+        expect(granted.code, granted.stderr).toBe(0);
+      }
+    }
 
     const server = await serve(['--warehouse', warehouse, '--capture', capture, '--flush-interval-ms', '100']);
     expect(server.output()).toContain('auth: on (the warehouse has tokens)');
