@@ -20,6 +20,8 @@ import { RejectionLog } from '../observe/rejection-log.ts';
 import { SIGNALS } from '../ingest/signals.ts';
 import type { Signal } from '../otlp/types.ts';
 import { parseTableName, type TableName } from '../tables/names.ts';
+import { startAuditLog } from '../access/audit-service.ts';
+import type { AuditLog } from '../access/audit-log.ts';
 
 export type Service = {
   url: string;
@@ -27,6 +29,8 @@ export type Service = {
   staging: string;
   pipeline: Pipeline;
   metrics: ServiceMetrics;
+  /** system.access.audit; other parts of the server record their events here. */
+  audit: AuditLog;
   /** Stops intake, commits everything staged, closes. Safe to call twice. */
   stop(): Promise<boolean>;
 };
@@ -77,6 +81,7 @@ export async function startService(config: ServeConfig, log: (line: string) => v
     }));
     const pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log, metrics });
     pipelineRef = pipeline;
+    const audit = await startAuditLog(pipeline, warehouse, log);
     const eventLog = events ?? eventLogFromLines(log);
     const rejections = new RejectionLog(eventLog, {
       onSuppressed: () => metrics.logLinesSuppressed.inc(),
@@ -87,6 +92,8 @@ export async function startService(config: ServeConfig, log: (line: string) => v
     closers.push(async () => {
       drained = await pipeline.close(SHUTDOWN_DEADLINE_MS);
     });
+    // Runs before the pipeline closes, so the last audit rows are staged and committed with the rest.
+    closers.push(() => audit.close());
     const capture = config.capture === undefined ? undefined : await openCaptureSink(config.capture, log);
     if (capture) closers.push(() => capture.close());
     // Queries get their own DuckDB instance, confined to reading the warehouse.
@@ -107,6 +114,7 @@ export async function startService(config: ServeConfig, log: (line: string) => v
       rejections,
       metrics,
       ...(config.accessLog ? { accessLog: eventLog } : {}),
+      audit,
     });
     const server = await listen(app, config.host, config.port);
     closers.push(() => server.close());
@@ -128,7 +136,7 @@ export async function startService(config: ServeConfig, log: (line: string) => v
       })();
       return stopping;
     };
-    return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, stop };
+    return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, audit, stop };
   } catch (e) {
     await closeAll();
     throw e;

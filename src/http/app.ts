@@ -20,6 +20,7 @@ import { noteRequest, observeRequests } from '../observe/http-observer.ts';
 import type { ServiceMetrics } from '../observe/metrics.ts';
 import { RejectionLog } from '../observe/rejection-log.ts';
 import { handleStatement, type StatementRunner } from './statements.ts';
+import type { AuditSink } from '../access/types.ts';
 
 export const TABLE_HEADER = 'x-databricks-uc-table-name';
 
@@ -49,6 +50,8 @@ export type AppOptions = {
   metrics?: ServiceMetrics;
   /** --access-log: one line per request. */
   accessLog?: EventLog;
+  /** system.access.audit: accepted exports (per minute) and refusals. */
+  audit?: AuditSink;
 };
 
 const SIGNAL_PATHS: [Signal, string][] = [
@@ -131,6 +134,7 @@ export function createApp(opts: AppOptions): Hono<Env> {
       metrics: opts.metrics,
       rejections: opts.rejections ?? new RejectionLog(eventLogFromLines(opts.log)),
       access: opts.accessLog,
+      audit: opts.audit,
     }),
   );
   // Whatever a handler left of the request body is read and discarded within

@@ -11,11 +11,14 @@ import type { Staging } from '../wal/staging.ts';
 import { StagingBudget } from './budget.ts';
 import { Lane } from './lane.ts';
 import { TableRegistry, type TableHandle } from './registry.ts';
+import type { LayoutKind } from '../tables/schema.ts';
 import { recordsOverCap } from '../tables/record-count.ts';
 import { DEFAULT_CAPS, RenderJob, renderStats, tooManyRows, type RenderCaps, type RenderResult, type RenderSteps } from '../tables/render/job.ts';
 import { SIGNALS, signalForKind } from './signals.ts';
 import { TableWriter } from './table-writer.ts';
 import type { ServiceMetrics } from '../observe/metrics.ts';
+import type { Principal } from '../access/types.ts';
+import { stampPrincipal } from '../access/identity.ts';
 
 export type IngestRequest = {
   signal: Signal;
@@ -23,6 +26,8 @@ export type IngestRequest = {
   encoding: WireEncoding;
   /** The body after content decoding. */
   body: Uint8Array;
+  /** Who sent it, when the request came with a valid token; stamped on every row (see access/identity.ts). */
+  principal?: Principal;
 };
 
 export type IngestResult = { rows: number; rejected: number; message: string };
@@ -54,7 +59,7 @@ function encodeBatch(req: IngestRequest, caps: RenderCaps): Batch | Promise<Batc
   const startedAt = performance.now();
   const desc = SIGNALS[req.signal];
   if (req.encoding === 'protobuf' && recordsOverCap(req.signal, req.body, caps.rowsMax)) throw tooManyRows(caps);
-  const decoded = decodeRequest(req.signal, req.body, req.encoding);
+  const decoded = stampPrincipal(req.signal, decodeRequest(req.signal, req.body, req.encoding), req.principal?.name);
   const job = new RenderJob(caps, startedAt);
   // Each signal's decode/render pair is typed by its own request shape.
   const out = job.run((desc.steps as (j: RenderJob, r: typeof decoded) => RenderSteps)(job, decoded));
@@ -89,9 +94,11 @@ export class Pipeline {
   static async start(opts: PipelineOptions): Promise<Pipeline> {
     const p = new Pipeline(opts);
     for (const full of await opts.staging.listTables()) {
-      let handle: TableHandle;
+      let handle: TableHandle<LayoutKind>;
       try {
-        handle = await p.registry.open(parseTableName(full, 'staged table'));
+        const name = parseTableName(full, 'staged table');
+        // The server's own tables (the audit table) are not export targets, but their staged rows are recovered alike.
+        handle = await p.registry.open(name).catch(async (e: unknown) => (await p.registry.openAnyLayout(name)) ?? Promise.reject(e));
       } catch (e) {
         opts.log(`staged rows for ${full} are kept but cannot be committed: ${(e as Error).message}`);
         continue;
@@ -138,7 +145,16 @@ export class Pipeline {
     return batch.result;
   }
 
-  private writerFor(handle: TableHandle): Promise<TableWriter> {
+  /**
+   * Stages rows of one of the server's own tables through the same durable
+   * path as exported rows: resolves once they are fsync'd, committed with the
+   * next flush, recovered after a crash.
+   */
+  async stageSystemRows(handle: TableHandle<LayoutKind>, ndjson: Buffer, rows: number): Promise<void> {
+    await (await this.writerFor(handle)).append(ndjson, rows);
+  }
+
+  private writerFor(handle: TableHandle<LayoutKind>): Promise<TableWriter> {
     let w = this.writers.get(handle.fullName);
     if (!w) {
       w = TableWriter.open(handle, {

@@ -9,6 +9,8 @@ import { ERROR_KINDS, type ErrorKind } from '../errors.ts';
 import type { EventLog } from './event-log.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { shortValue, type RejectionLog } from './rejection-log.ts';
+import { randomUUID } from 'node:crypto';
+import type { AuditSink, Principal } from '../access/types.ts';
 
 export type RequestNote = {
   reason?: string;
@@ -20,6 +22,8 @@ export type RequestNote = {
   rows?: number;
   rejected?: number;
   receivedBytes?: number;
+  /** Who sent the request, once its token was accepted. */
+  principal?: Principal;
 };
 
 const notes = new WeakMap<IncomingMessage, RequestNote>();
@@ -43,6 +47,8 @@ export type ObserverOptions = {
   metrics?: ServiceMetrics | undefined;
   rejections?: RejectionLog | undefined;
   access?: EventLog | undefined;
+  /** Exports (aggregated per minute) and refusals go to the audit table; quiet routes audit themselves. */
+  audit?: AuditSink | undefined;
 };
 
 export function observeRequests(opts: ObserverOptions): MiddlewareHandler<{ Bindings: HttpBindings }> {
@@ -83,6 +89,26 @@ export function observeRequests(opts: ObserverOptions): MiddlewareHandler<{ Bind
         bytes: note.receivedBytes,
       };
       opts.access.info(fields, `${c.req.method} ${c.req.path} ${status} ${fields.ms} ms`);
+    }
+    if (opts.audit && !opts.quietRoutes?.has(c.req.path) && (status >= 400 || note.signal !== undefined)) {
+      const params: Record<string, string> = { path: c.req.path, method: c.req.method };
+      if (note.table !== undefined) params.table = note.table;
+      if (note.signal !== undefined) params.signal = note.signal;
+      if (note.rows !== undefined) params.records = String(note.rows);
+      if (status >= 400) params.reason = reason;
+      opts.audit.record({
+        time: new Date(),
+        principal: note.principal?.name,
+        tokenId: note.principal?.tokenId,
+        service: 'otlp',
+        action: status === 200 && note.signal !== undefined ? 'export' : 'refused',
+        requestId: randomUUID(),
+        params,
+        status,
+        error: status >= 400 ? note.message : undefined,
+        sourceIp: remote,
+        userAgent,
+      });
     }
     const refused = status >= 400 || (note.rejected ?? 0) > 0;
     if (refused && opts.rejections && !opts.quietRoutes?.has(c.req.path)) {
