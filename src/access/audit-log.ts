@@ -171,18 +171,29 @@ export class AuditLog implements AuditSink {
       this.queue = [];
       const dropped = this.droppedPending;
       this.droppedPending = 0;
-      if (dropped > 0) batch.push(this.droppedRow(dropped));
-      const ndjson = Buffer.from(batch.map((e) => `${auditRow(e)}\n`).join(''));
+      const good: AuditEvent[] = [];
+      const lines: string[] = [];
+      for (const e of batch) {
+        try {
+          lines.push(`${auditRow(e)}\n`);
+          good.push(e);
+        } catch (err) {
+          // One malformed event must not hold back the others.
+          this.stats.droppedEvents += 1;
+          this.opts.log(`audit: an event could not be written and was dropped: ${(err as Error).message}`);
+        }
+      }
+      if (dropped > 0) lines.push(`${auditRow(this.droppedRow(dropped))}\n`);
+      if (lines.length === 0) continue;
       try {
-        await this.opts.stage(ndjson, batch.length);
-        this.stats.stagedRows += batch.length;
+        await this.opts.stage(Buffer.from(lines.join('')), lines.length);
+        this.stats.stagedRows += lines.length;
       } catch (e) {
         this.stats.stageFailures += 1;
         // Back to the front, within the bound: what does not fit is counted as dropped.
-        const back = dropped > 0 ? batch.slice(0, -1) : batch;
         const room = Math.max(0, this.queueMax - this.queue.length);
-        this.queue = [...back.slice(0, room), ...this.queue];
-        const lost = back.length - Math.min(room, back.length);
+        this.queue = [...good.slice(0, room), ...this.queue];
+        const lost = good.length - Math.min(room, good.length);
         this.droppedPending += dropped + lost;
         this.stats.droppedEvents += lost;
         if (this.stats.stageFailures === 1 || this.stats.stageFailures % 100 === 0) {
