@@ -119,6 +119,11 @@ describe('system.access.audit', () => {
     ]);
   });
 
+  it('is not an export target', async () => {
+    const body = new TextEncoder().encode('{"resourceLogs":[]}');
+    await expect(svc.service.pipeline.ingest({ signal: 'logs', table: AUDIT_TABLE, encoding: 'json', body })).rejects.toMatchObject({ kind: 'invalid' });
+  });
+
   it('records refusals over HTTP as one row each', async () => {
     const res = await fetch(`${svc.url}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(400);
