@@ -191,9 +191,12 @@ describe('identity on exported rows', () => {
                 logRecords: [
                   {
                     timeUnixNano: '1764670000000000000',
-                    body: { stringValue: 'claude_code.user_prompt' },
+                    body: { stringValue: 'claude_code.api_request' },
                     attributes: [
-                      { key: 'event.name', value: { stringValue: 'user_prompt' } },
+                      { key: 'event.name', value: { stringValue: 'api_request' } },
+                      { key: 'model', value: { stringValue: 'claude-test' } },
+                      { key: 'input_tokens', value: { stringValue: '10' } },
+                      { key: 'cost_usd', value: { stringValue: '0.01' } },
                       { key: 'session.id', value: { stringValue: `s-${Object.keys(resourceAttrs).join('-')}` } },
                     ],
                   },
@@ -226,6 +229,20 @@ describe('identity on exported rows', () => {
       { user: 'carol@example.com', user_email: null },
       { user: 'dave@example.com', user_email: 'dave@example.com' },
       { user: 'u-anon', user_email: null },
+    ]);
+    const sessions = await objects(`SELECT user, user_email FROM main.ident.sessions ORDER BY user`);
+    expect(sessions).toEqual(users);
+    const daily = await objects(`SELECT user, sessions::INTEGER AS sessions, tokens::INTEGER AS tokens FROM main.ident.daily_active_users ORDER BY user`);
+    expect(daily).toEqual([
+      { user: 'carol@example.com', sessions: 2, tokens: 20 },
+      { user: 'dave@example.com', sessions: 1, tokens: 10 },
+      { user: 'u-anon', sessions: 1, tokens: 10 },
+    ]);
+    const facts = await objects(`SELECT user, sum(tokens)::INTEGER AS tokens FROM main.ident.usage_facts WHERE tokens IS NOT NULL GROUP BY user ORDER BY user`);
+    expect(facts).toEqual([
+      { user: 'carol@example.com', tokens: 20 },
+      { user: 'dave@example.com', tokens: 10 },
+      { user: 'u-anon', tokens: 10 },
     ]);
   });
 });
