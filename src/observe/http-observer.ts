@@ -10,7 +10,7 @@ import type { EventLog } from './event-log.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { shortValue, type RejectionLog } from './rejection-log.ts';
 import { randomUUID } from 'node:crypto';
-import type { AuditSink, Principal } from '../access/types.ts';
+import type { AuditSink } from '../access/types.ts';
 
 export type RequestNote = {
   reason?: string;
@@ -22,8 +22,9 @@ export type RequestNote = {
   rows?: number;
   rejected?: number;
   receivedBytes?: number;
-  /** Who sent the request, once its token was accepted. */
-  principal?: Principal;
+  /** The caller's token id and principal, when known (never the secret). */
+  tokenId?: string;
+  principal?: string;
 };
 
 const notes = new WeakMap<IncomingMessage, RequestNote>();
@@ -98,8 +99,8 @@ export function observeRequests(opts: ObserverOptions): MiddlewareHandler<{ Bind
       if (status >= 400) params.reason = reason;
       opts.audit.record({
         time: new Date(),
-        principal: note.principal?.name,
-        tokenId: note.principal?.tokenId,
+        principal: note.principal,
+        tokenId: note.tokenId,
         service: 'otlp',
         action: status === 200 && note.signal !== undefined ? 'export' : 'refused',
         requestId: randomUUID(),
