@@ -5,10 +5,11 @@
 -- start-up telemetry alone does not make anyone active. sessions counts the
 -- sessions that began that day, so each session is in exactly one row.
 --
--- The user is user.email when the agent sends it, else the agent's own user
--- id (Claude Code user.account_uuid or user.id, Codex user.account_id, Gemini
--- installation.id). Where the agent sends neither (Codex without a ChatGPT
--- sign-in) the row's user is NULL: it holds the sessions and tokens of
+-- The user is user.email when the agent sends it, else the principal of the
+-- token the rows were exported with (resource attribute otlp2delta.principal),
+-- else the agent's own user id (Claude Code user.account_uuid or user.id, Codex
+-- user.account_id, Gemini installation.id). Where there is none of these (Codex
+-- without a ChatGPT sign-in, exported without a token) the row's user is NULL: it holds the sessions and tokens of
 -- unidentified users, so count(DISTINCT user) is the number of known users.
 WITH begun AS (
   SELECT day, agent, user, max(user_email) AS user_email, max(user_id) AS user_id, count(*) AS sessions

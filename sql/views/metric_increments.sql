@@ -76,7 +76,8 @@ identified AS (
       resource_attributes['user.account_uuid'], resource_attributes['user.account_id'], resource_attributes['user.id'],
       resource_attributes['installation.id']
     ) AS user_id,
-    coalesce(user_email, user_id) AS user,
+    -- Without an email, the principal of the token the rows were accepted with (access/identity.ts).
+    coalesce(user_email, resource_attributes['otlp2delta.principal'], user_id) AS user,
     coalesce(attributes['organization.id'], resource_attributes['organization.id']) AS organization_id,
     coalesce(attributes['session.id'], attributes['conversation.id'], resource_attributes['session.id']) AS session_id,
     coalesce(attributes['model'], attributes['gen_ai.response.model'], attributes['gen_ai.request.model']) AS model,

@@ -25,6 +25,8 @@ import { TokenStore } from '../access/token-store.ts';
 import { AuthStartRefusal, resolveAuth } from '../access/auth-mode.ts';
 import type { Authorizer } from '../access/types.ts';
 import { UsageError } from './usage.ts';
+import { startAuditLog } from '../access/audit-service.ts';
+import type { AuditLog } from '../access/audit-log.ts';
 
 export type Service = {
   url: string;
@@ -36,6 +38,8 @@ export type Service = {
   tokens: TokenStore;
   /** How the start line describes authentication, e.g. `off (no tokens; loopback only)`. */
   authNote: string;
+  /** system.access.audit; other parts of the server record their events here. */
+  audit: AuditLog;
   /** Stops intake, commits everything staged, closes. Safe to call twice. */
   stop(): Promise<boolean>;
 };
@@ -109,6 +113,7 @@ export async function startService(
     closers.push(() => renderPool.close());
     const pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log, metrics, renderPool });
     pipelineRef = pipeline;
+    const audit = await startAuditLog(pipeline, warehouse, log);
     const eventLog = events ?? eventLogFromLines(log);
     const rejections = new RejectionLog(eventLog, {
       onSuppressed: () => metrics.logLinesSuppressed.inc(),
@@ -119,12 +124,14 @@ export async function startService(
     closers.push(async () => {
       drained = await pipeline.close(SHUTDOWN_DEADLINE_MS);
     });
+    // Runs before the pipeline closes, so the last audit rows are staged and committed with the rest.
+    closers.push(() => audit.close());
     const capture = config.capture === undefined ? undefined : await openCaptureSink(config.capture, log);
     if (capture) closers.push(() => capture.close());
     // Queries get their own DuckDB instance, confined to reading the warehouse.
     // Its threads leave a core to the event loop, as ingest's do: two heavy
     // statements on every core kept /healthz and acknowledgements waiting.
-    const sql = await QueryEngine.open({ warehouse, log, threads: ingestDuckDbThreads(), ...(config.sqlTimeoutMs !== undefined ? { timeoutMs: config.sqlTimeoutMs } : {}) });
+    const sql = await QueryEngine.open({ warehouse, log, threads: ingestDuckDbThreads(), audit: { sink: audit, reads: true }, ...(config.sqlTimeoutMs !== undefined ? { timeoutMs: config.sqlTimeoutMs } : {}) });
     closers.push(() => sql.close());
     let accepting = true;
     const app = createApp({
@@ -142,6 +149,7 @@ export async function startService(
       auth: { authenticator: tokens, enforced: auth.enforced },
       // Grants decide what each token may write; the engine watches the same grants file.
       authorizer: access.authorizer ?? sql.grants,
+      audit,
     });
     const server = await listen(app, config.host, config.port);
     closers.push(() => server.close());
@@ -163,7 +171,7 @@ export async function startService(
       })();
       return stopping;
     };
-    return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, tokens, authNote: auth.note, stop };
+    return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, tokens, authNote: auth.note, audit, stop };
   } catch (e) {
     await closeAll();
     throw e;

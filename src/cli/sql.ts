@@ -7,6 +7,8 @@ import { QueryEngine, QueryError } from '../query/engine.ts';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from '../query/format.ts';
 import { splitStatements } from '../query/sql-text.ts';
 import { runRepl } from './sql-repl.ts';
+import { auditFromCommandLine, commandLineUser } from '../access/offline-audit.ts';
+import type { AuditEvent } from '../access/types.ts';
 import { warehouseFromArgs } from './table-arg.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 
@@ -95,7 +97,15 @@ export async function runSql(argv: string[]): Promise<number> {
   if (!/^\d+$/.test(timeoutRaw ?? '1') || !Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
     throw new UsageError(`--timeout-ms must be a positive integer, got ${JSON.stringify(timeoutRaw)}`, SQL_HELP);
   }
-  const engine = await QueryEngine.open({ warehouse: warehouseFromArgs(values.warehouse), timeoutMs, showGeneratedSql: values['show-generated-sql'] ?? false });
+  const warehouse = warehouseFromArgs(values.warehouse);
+  // GRANT, REVOKE and SHOW GRANTS are audited; their rows are committed before the command exits.
+  const audited: AuditEvent[] = [];
+  const engine = await QueryEngine.open({
+    warehouse,
+    timeoutMs,
+    showGeneratedSql: values['show-generated-sql'] ?? false,
+    audit: { sink: { record: (e) => audited.push({ ...e, userAgent: 'otlp2delta-cli' }) }, reads: false, owner: commandLineUser() },
+  });
   const out = (s: string) => process.stdout.write(`${s}\n`);
   try {
     if (positionals.length === 0 && values.file === undefined && process.stdin.isTTY) {
@@ -113,5 +123,6 @@ export async function runSql(argv: string[]): Promise<number> {
     throw e;
   } finally {
     engine.close();
+    await auditFromCommandLine(warehouse, audited);
   }
 }

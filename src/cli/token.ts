@@ -2,6 +2,7 @@
 // secret is printed once, by create, and is kept nowhere but in its hash.
 import { readLastUsed, readTokens, tokensPath, type TokenRecord } from '../access/token-file.ts';
 import { createToken, revokeToken } from '../access/token-store.ts';
+import { auditFromCommandLine, cliEvent } from '../access/offline-audit.ts';
 import { numberOption, tableLines, warehouseFromArgs } from './table-arg.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 
@@ -75,6 +76,9 @@ export async function runToken(argv: string[]): Promise<number> {
       }
       const r = created.record;
       process.stdout.write(`${created.secret}\n`);
+      await auditFromCommandLine(warehouse, [
+        cliEvent({ service: 'tokens', action: 'tokenCreate', params: { tokenId: r.id, principal: r.principal, groups: r.groups.join(','), expires: r.expires ?? 'never' }, status: 200 }),
+      ]);
       process.stderr.write(
         `created token ${r.id} for ${r.principal}${r.groups.length ? ` (groups ${r.groups.join(', ')})` : ''}, ` +
           `${r.expires === null ? 'never expires' : `expires ${r.expires}`}. ` +
@@ -116,6 +120,9 @@ export async function runToken(argv: string[]): Promise<number> {
       if (rest.length !== 1) throw new UsageError('token revoke needs exactly one token id (see token list)', TOKEN_HELP);
       const id = rest[0]!;
       const r = await revokeToken(warehouse, id);
+      await auditFromCommandLine(warehouse, [
+        cliEvent({ service: 'tokens', action: 'tokenRevoke', params: { tokenId: id, ...(r ? { principal: r.principal } : {}) }, status: r ? 200 : 404, error: r ? undefined : 'no such token' }),
+      ]);
       if (!r) {
         process.stderr.write(`otlp2delta token: no token has id ${JSON.stringify(id)} (see otlp2delta token list)\n`);
         return 1;

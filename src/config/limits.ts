@@ -239,3 +239,20 @@ export const PRINCIPAL_NAME_CHARS_MAX = 256;
  * keeps a grant or revoke in force within the promised 10 s even when a check lands just before
  * the write, while a stat every few seconds costs nothing. */
 export const GRANTS_POLL_MS = 3_000;
+// --- audit ---
+
+/** Audit events held in memory before they are staged: a refusal flood of tens of thousands of
+ * requests a second fills it only while staging is stalled, and past it events are counted as
+ * dropped (and the count written as one row) instead of growing memory without bound. */
+export const AUDIT_QUEUE_EVENTS_MAX = 10_000;
+/** Open per-token, per-table, per-minute export aggregates: tables and tokens are both bounded by
+ * what the warehouse holds, so this is only reached by a misconfiguration; past it exports are
+ * counted as dropped from the audit (they are still in the data and the metrics). */
+export const AUDIT_EXPORT_KEYS_MAX = 10_000;
+/** How often finished minutes of export aggregates are staged: a few seconds after the minute ends
+ * is soon enough for an audit query, and rare enough to cost nothing. */
+export const AUDIT_MINUTE_CHECK_MS = 5_000;
+/** Pause before staging audit rows again after staging refused them (full budget or disk). */
+export const AUDIT_RETRY_MS = 1_000;
+/** Characters of one request parameter value kept (statement text, table header): rows stay small. */
+export const AUDIT_PARAM_CHARS_MAX = 4_096;

@@ -23,6 +23,7 @@ import { noteRequest, observeRequests } from '../observe/http-observer.ts';
 import type { ServiceMetrics } from '../observe/metrics.ts';
 import { RejectionLog } from '../observe/rejection-log.ts';
 import { handleStatement, type StatementRunner } from './statements.ts';
+import type { AuditSink } from '../access/types.ts';
 
 export const TABLE_HEADER = 'x-databricks-uc-table-name';
 
@@ -59,6 +60,8 @@ export type AppOptions = {
    * injected, ALLOW_ALL stands in: every valid token may write every table.
    */
   authorizer?: Authorizer;
+  /** system.access.audit: accepted exports (per minute) and refusals. */
+  audit?: AuditSink;
 };
 
 const SIGNAL_PATHS: [Signal, string][] = [
@@ -193,6 +196,7 @@ export function createApp(opts: AppOptions): Hono<Env> {
       metrics: opts.metrics,
       rejections: opts.rejections ?? new RejectionLog(eventLogFromLines(opts.log)),
       access: opts.accessLog,
+      audit: opts.audit,
     }),
   );
   // Whatever a handler left of the request body is read and discarded within

@@ -1,13 +1,20 @@
 // Decoding and rendering one request to the NDJSON it stages: the same work
 // whether it runs on the event loop (in slices) or on a render worker (in one
 // go). Pure: it reads the body and writes a buffer, nothing else.
+import { stampPrincipal } from '../access/identity.ts';
 import { decodeRequest } from '../otlp/codec.ts';
 import type { Signal, WireEncoding } from '../otlp/types.ts';
 import { recordsOverCap } from '../tables/record-count.ts';
 import { RenderJob, tooManyRows, type RenderCaps, type RenderResult, type RenderSteps } from '../tables/render/job.ts';
 import { SIGNALS } from './signals.ts';
 
-export type EncodeInput = { signal: Signal; encoding: WireEncoding; body: Uint8Array };
+export type EncodeInput = {
+  signal: Signal;
+  encoding: WireEncoding;
+  body: Uint8Array;
+  /** The token's principal, stamped on every row's resource (see access/identity.ts); undefined without a token. */
+  principal?: string | undefined;
+};
 
 /**
  * A protobuf body of more records than the row cap is refused before
@@ -17,7 +24,7 @@ export type EncodeInput = { signal: Signal; encoding: WireEncoding; body: Uint8A
 export function encodeRequest(req: EncodeInput, caps: RenderCaps, startedAt = performance.now()): RenderResult | Promise<RenderResult> {
   const desc = SIGNALS[req.signal];
   if (req.encoding === 'protobuf' && recordsOverCap(req.signal, req.body, caps.rowsMax)) throw tooManyRows(caps);
-  const decoded = decodeRequest(req.signal, req.body, req.encoding);
+  const decoded = stampPrincipal(req.signal, decodeRequest(req.signal, req.body, req.encoding), req.principal);
   const job = new RenderJob(caps, startedAt);
   // Each signal's decode/render pair is typed by its own request shape.
   return job.run((desc.steps as (j: RenderJob, r: typeof decoded) => RenderSteps)(job, decoded));

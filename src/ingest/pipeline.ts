@@ -10,6 +10,7 @@ import type { Staging } from '../wal/staging.ts';
 import { StagingBudget } from './budget.ts';
 import { Lane } from './lane.ts';
 import { TableRegistry, type TableHandle } from './registry.ts';
+import type { LayoutKind } from '../tables/schema.ts';
 import { recordsOverCap } from '../tables/record-count.ts';
 import { DEFAULT_CAPS, renderStats, tooManyRows, type RenderCaps, type RenderResult } from '../tables/render/job.ts';
 import { RENDER_OFFLOAD_BYTES_MIN } from '../config/limits.ts';
@@ -26,7 +27,7 @@ export type IngestRequest = {
   encoding: WireEncoding;
   /** The body after content decoding. */
   body: Uint8Array;
-  /** Who sent it, when the server checks tokens. */
+  /** Who sent it, when the request came with a valid token; stamped on every row (see access/identity.ts). */
   principal?: Principal;
 };
 
@@ -66,9 +67,9 @@ function encodeBatch(req: IngestRequest, caps: RenderCaps, pool: RenderPool | un
   };
   if (pool && req.body.length >= RENDER_OFFLOAD_BYTES_MIN) {
     if (req.encoding === 'protobuf' && recordsOverCap(req.signal, req.body, caps.rowsMax)) throw tooManyRows(caps);
-    return pool.render(req.signal, req.encoding, req.body).then(batch);
+    return pool.render({ signal: req.signal, encoding: req.encoding, body: req.body, principal: req.principal?.name }).then(batch);
   }
-  const out = encodeRequest(req, caps);
+  const out = encodeRequest({ signal: req.signal, encoding: req.encoding, body: req.body, principal: req.principal?.name }, caps);
   return out instanceof Promise ? out.then(batch) : batch(out);
 }
 
@@ -95,9 +96,11 @@ export class Pipeline {
   static async start(opts: PipelineOptions): Promise<Pipeline> {
     const p = new Pipeline(opts);
     for (const full of await opts.staging.listTables()) {
-      let handle: TableHandle;
+      let handle: TableHandle<LayoutKind>;
       try {
-        handle = await p.registry.open(parseTableName(full, 'staged table'));
+        const name = parseTableName(full, 'staged table');
+        // The server's own tables (the audit table) are not export targets, but their staged rows are recovered alike.
+        handle = await p.registry.open(name).catch(async (e: unknown) => (await p.registry.openAnyLayout(name)) ?? Promise.reject(e));
       } catch (e) {
         opts.log(`staged rows for ${full} are kept but cannot be committed: ${(e as Error).message}`);
         continue;
@@ -144,7 +147,16 @@ export class Pipeline {
     return batch.result;
   }
 
-  private writerFor(handle: TableHandle): Promise<TableWriter> {
+  /**
+   * Stages rows of one of the server's own tables through the same durable
+   * path as exported rows: resolves once they are fsync'd, committed with the
+   * next flush, recovered after a crash.
+   */
+  async stageSystemRows(handle: TableHandle<LayoutKind>, ndjson: Buffer, rows: number): Promise<void> {
+    await (await this.writerFor(handle)).append(ndjson, rows);
+  }
+
+  private writerFor(handle: TableHandle<LayoutKind>): Promise<TableWriter> {
     let w = this.writers.get(handle.fullName);
     if (!w) {
       w = TableWriter.open(handle, {

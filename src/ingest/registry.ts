@@ -6,28 +6,37 @@ import { isDeepStrictEqual } from 'node:util';
 import { loadSnapshot } from '../delta/snapshot.ts';
 import { OtlpError } from '../errors.ts';
 import { formatTableName, tablePathSegments, type TableName } from '../tables/names.ts';
-import { deltaSchemaString, schemaFor, TABLE_KINDS, type TableKind, type TableSchema } from '../tables/schema.ts';
+import { deltaSchemaString, LAYOUT_KINDS, schemaFor, TABLE_KINDS, type LayoutKind, type TableKind, type TableSchema } from '../tables/schema.ts';
 
-export type TableHandle = {
+export type TableHandle<K extends LayoutKind = TableKind> = {
   name: TableName;
   /** catalog.schema.table, lower case. */
   fullName: string;
   dir: string;
-  kind: TableKind;
+  kind: K;
   schema: TableSchema;
   /** Latest Delta version this process knows of; writers advance it. */
   version: number;
 };
 
-/** The layout kind whose Delta schema equals this schemaString, if any. */
+/** The otel layout kind whose Delta schema equals this schemaString, if any. */
 export function kindOfSchemaString(schemaString: string): TableKind | undefined {
+  return matchLayout(schemaString, TABLE_KINDS);
+}
+
+/** The same over every layout, the system tables' included (for reading, never for exports). */
+export function layoutOfSchemaString(schemaString: string): LayoutKind | undefined {
+  return matchLayout(schemaString, LAYOUT_KINDS);
+}
+
+function matchLayout<K extends LayoutKind>(schemaString: string, kinds: readonly K[]): K | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(schemaString);
   } catch {
     return undefined;
   }
-  return TABLE_KINDS.find((k) => isDeepStrictEqual(parsed, JSON.parse(deltaSchemaString(schemaFor(k).columns))));
+  return kinds.find((k) => isDeepStrictEqual(parsed, JSON.parse(deltaSchemaString(schemaFor(k).columns))));
 }
 
 export function tableDir(warehouse: string, name: TableName): string {
@@ -64,6 +73,19 @@ export class TableRegistry {
   async openTables(): Promise<TableHandle[]> {
     const settled = await Promise.allSettled(this.handles.values());
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  /**
+   * A table of any layout, not remembered: how the server's own tables (the
+   * audit table) and their staged rows are opened. Exports go through `open`,
+   * which refuses those layouts.
+   */
+  async openAnyLayout(name: TableName): Promise<TableHandle<LayoutKind> | undefined> {
+    const dir = tableDir(this.warehouse, name);
+    const snap = await loadSnapshot(dir);
+    const kind = snap ? layoutOfSchemaString(snap.metaData.schemaString) : undefined;
+    if (!snap || !kind) return undefined;
+    return { name, fullName: formatTableName(name), dir, kind, schema: schemaFor(kind), version: snap.version };
   }
 
   private async load(name: TableName, kindHint: TableKind | undefined): Promise<TableHandle> {

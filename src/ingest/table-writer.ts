@@ -22,6 +22,7 @@ import { loadFilePrefix, loadSegment, removeStaleLoadFiles, SegmentDataError } f
 import type { ServiceMetrics } from '../observe/metrics.ts';
 import { BACKLOG_WAIT_MS, SEGMENT_COMMIT_ATTEMPTS_MAX } from '../config/limits.ts';
 import type { TableHandle } from './registry.ts';
+import type { LayoutKind } from '../tables/schema.ts';
 
 export type WriterContext = {
   db: Db;
@@ -50,7 +51,7 @@ export class TableWriter {
   private readonly roomWaiters: (() => void)[] = [];
 
   private constructor(
-    readonly handle: TableHandle,
+    readonly handle: TableHandle<LayoutKind>,
     private readonly ctx: WriterContext,
     private readonly wal: TableWal,
     /** Highest segment number of this writer already in the table. */
@@ -58,7 +59,7 @@ export class TableWriter {
   ) {}
 
   /** Opens the table's staging and picks up segments an earlier run left behind. */
-  static async open(handle: TableHandle, ctx: WriterContext): Promise<{ writer: TableWriter; recoveredRows: number }> {
+  static async open(handle: TableHandle<LayoutKind>, ctx: WriterContext): Promise<{ writer: TableWriter; recoveredRows: number }> {
     await removeAbandonedCommitTemps(handle.dir);
     const snap = await loadSnapshot(handle.dir, { db: ctx.db });
     if (snap) handle.version = Math.max(handle.version, snap.version);

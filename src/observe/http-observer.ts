@@ -9,6 +9,8 @@ import { ERROR_KINDS, type ErrorKind } from '../errors.ts';
 import type { EventLog } from './event-log.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { shortValue, type RejectionLog } from './rejection-log.ts';
+import { randomUUID } from 'node:crypto';
+import type { AuditSink } from '../access/types.ts';
 
 export type RequestNote = {
   reason?: string;
@@ -46,6 +48,8 @@ export type ObserverOptions = {
   metrics?: ServiceMetrics | undefined;
   rejections?: RejectionLog | undefined;
   access?: EventLog | undefined;
+  /** Exports (aggregated per minute) and refusals go to the audit table; quiet routes audit themselves. */
+  audit?: AuditSink | undefined;
 };
 
 export function observeRequests(opts: ObserverOptions): MiddlewareHandler<{ Bindings: HttpBindings }> {
@@ -89,10 +93,31 @@ export function observeRequests(opts: ObserverOptions): MiddlewareHandler<{ Bind
       };
       opts.access.info(fields, `${c.req.method} ${c.req.path} ${status} ${fields.ms} ms`);
     }
+    // The SQL route audits its statements itself; refusals at the shared authentication edge are audited here.
+    const edgeRefusal = note.reason === 'unauthenticated' || note.reason === 'forbidden';
+    if (opts.audit && (!opts.quietRoutes?.has(c.req.path) || edgeRefusal) && (status >= 400 || note.signal !== undefined)) {
+      const params: Record<string, string> = { path: c.req.path, method: c.req.method };
+      if (note.table !== undefined) params.table = note.table;
+      if (note.signal !== undefined) params.signal = note.signal;
+      if (note.rows !== undefined) params.records = String(note.rows);
+      if (status >= 400) params.reason = reason;
+      opts.audit.record({
+        time: new Date(),
+        principal: note.principal,
+        tokenId: note.tokenId,
+        service: opts.quietRoutes?.has(c.req.path) ? 'sql' : 'otlp',
+        action: status === 200 && note.signal !== undefined ? 'export' : 'refused',
+        requestId: randomUUID(),
+        params,
+        status,
+        error: status >= 400 ? note.message : undefined,
+        sourceIp: remote,
+        userAgent,
+      });
+    }
     const refused = status >= 400 || (note.rejected ?? 0) > 0;
     // Quiet routes log their own refusals, except those of the authentication edge, which is shared.
-    const authRefusal = note.reason === 'unauthenticated' || note.reason === 'forbidden';
-    if (refused && opts.rejections && (!opts.quietRoutes?.has(c.req.path) || authRefusal)) {
+    if (refused && opts.rejections && (!opts.quietRoutes?.has(c.req.path) || edgeRefusal)) {
       opts.rejections.record({
         status,
         reason: status < 400 ? 'partial_success' : reason,

@@ -23,12 +23,15 @@ export type StatsQuery = {
 
 function aggregatesFor(expr: string, type: PrimitiveType | 'container'): string[] {
   const nulls = `count(*) - count(${expr})`;
-  if (type === 'container' || type === 'boolean') return [nulls];
+  // Time bounds are left out: Delta wants them as ISO text, and no query here skips files by them yet.
+  if (type === 'container' || !HAS_BOUNDS.has(type)) return [nulls];
   const minMax = [nulls, `min(${expr})`, `max(${expr})`];
   // A bound is only usable when every value is ordered; NaN and infinities void it.
   if (type === 'double') minMax.push(`count(*) FILTER (WHERE NOT isfinite(${expr}))`);
   return minMax;
 }
+
+const HAS_BOUNDS: ReadonlySet<PrimitiveType> = new Set(['string', 'long', 'integer', 'double']);
 
 function collect(fields: Field[], parentPath: string[], parentExpr: string | undefined, out: { entries: Entry[]; selects: string[] }): void {
   for (const f of fields) {
@@ -112,7 +115,7 @@ function buildStats(entries: Entry[], row: readonly unknown[]): { numRecords: bi
   const nullCount: JsonObject = {};
   for (const e of entries) {
     setPath(nullCount, e.path, row[e.first] as bigint);
-    if (e.kind !== 'leaf' || e.type === 'boolean') continue;
+    if (e.kind !== 'leaf' || !HAS_BOUNDS.has(e.type)) continue;
     const [lo, hi] = bounds(e.type, row[e.first + 1], row[e.first + 2], row[e.first + 3]);
     if (lo !== undefined) setPath(minValues, e.path, lo);
     if (hi !== undefined) setPath(maxValues, e.path, hi);

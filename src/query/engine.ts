@@ -2,6 +2,8 @@
 // becomes a temporary view, on a connection of the statement's own, over the
 // table's current Delta snapshot or over one of the normalised views of
 // sql/views/, and the statement runs unchanged apart from those names.
+import type { AuditSink } from '../access/types.ts';
+import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
@@ -48,6 +50,12 @@ export type QueryEngineOptions = {
   showGeneratedSql?: boolean;
   /** The grants statements are checked against (default: the warehouse's own, re-read when they change). */
   grants?: GrantStore;
+  /**
+   * Where statements are audited: grant statements always, reads when `reads`
+   * (the server's endpoint; the owner at the command line reads files anyway).
+   * `owner` names the OWNER caller in the rows.
+   */
+  audit?: { sink: AuditSink; reads: boolean; owner?: string | undefined };
 };
 
 /** What one answer may hold; each is capped at the engine's own maximum. */
@@ -63,6 +71,9 @@ type Found =
 type Target = Found & { name: string };
 
 type Plan = { setup: string[]; sqls: string[] };
+
+/** The HTTP status each refusal gets on the statements endpoint, for the audit rows. */
+const QUERY_ERROR_STATUS: Record<QueryError['code'], number> = { read_only: 400, invalid: 400, failed: 400, timeout: 400, busy: 429, closed: 503, forbidden: 403 };
 
 const temp = (name: string): string => `temp.main.${quoteIdent(name)}`;
 const splitName = (key: string): { catalog: string; schema: string; table: string } => {
@@ -86,6 +97,7 @@ export class QueryEngine {
     /** Who may read what; shared with the HTTP edge, which checks exports against it. */
     readonly grants: GrantStore,
     private readonly ownsGrants: boolean,
+    private readonly audit: QueryEngineOptions['audit'],
   ) {}
 
   /** Opens a DuckDB instance that can read files below the warehouse and nothing else. */
@@ -115,7 +127,7 @@ export class QueryEngine {
       db.close();
       throw new QueryError(`the warehouse's grants could not be read: ${(e as Error).message}`, 'invalid', { cause: e });
     }
-    return new QueryEngine(db, new Warehouse(root, db), slots, timeoutMs, log, opts.showGeneratedSql ?? false, grants, opts.grants === undefined);
+    return new QueryEngine(db, new Warehouse(root, db), slots, timeoutMs, log, opts.showGeneratedSql ?? false, grants, opts.grants === undefined, opts.audit);
   }
 
   /** The names of the normalised views every catalog.schema offers. */
@@ -135,15 +147,34 @@ export class QueryEngine {
    */
   async execute(text: string, limits: ExecuteLimits = {}, caller: Caller = OWNER): Promise<QueryResult> {
     const statement = singleStatement(text);
-    if (isGrantStatement(statement)) {
-      try {
-        return runGrantStatement(this.grants, statement, caller);
-      } catch (e) {
-        if (e instanceof QueryError) this.log(`sql: grant statement refused (${e.code}): ${e.message}`);
-        throw e;
-      }
+    const grant = isGrantStatement(statement);
+    try {
+      const result = grant ? runGrantStatement(this.grants, statement, caller) : ((await this.executeBatch([text], { limits, caller }))[0] as QueryResult);
+      this.audited(grant, statement, caller, 200);
+      return result;
+    } catch (e) {
+      if (grant && e instanceof QueryError) this.log(`sql: grant statement refused (${e.code}): ${e.message}`);
+      this.audited(grant, statement, caller, e instanceof QueryError ? QUERY_ERROR_STATUS[e.code] : 500, (e as Error).message);
+      throw e;
     }
-    return (await this.executeBatch([text], { limits, caller }))[0] as QueryResult;
+  }
+
+  private audited(grant: boolean, statement: string, caller: Caller, status: number, error?: string): void {
+    const audit = this.audit;
+    if (!audit || (!grant && !audit.reads)) return;
+    const verb = statement.trim().split(/\s+/, 2).map((w) => w.toUpperCase());
+    const action = !grant ? 'executeStatement' : verb[0] === 'GRANT' ? 'grant' : verb[0] === 'REVOKE' ? 'revoke' : 'showGrants';
+    audit.sink.record({
+      time: new Date(),
+      principal: caller === OWNER ? audit.owner : caller.name,
+      tokenId: caller === OWNER ? undefined : caller.tokenId,
+      service: grant ? 'accessControl' : 'sql',
+      action,
+      requestId: randomUUID(),
+      params: { statement },
+      status,
+      error,
+    });
   }
 
   /**

@@ -32,7 +32,7 @@ export async function agentSchemas(warehouse: Warehouse): Promise<AgentSchema[]>
       if (e instanceof NotOtelLayout) return undefined;
       throw e;
     });
-    if (!t || t.kind === 'spans') continue;
+    if (!t || (t.kind !== 'metrics' && t.kind !== 'logs')) continue;
     const key = `${catalog}.${schema}`;
     bySchema.set(key, [...(bySchema.get(key) ?? []), table]);
   }

@@ -7,8 +7,8 @@ import { listLog, loadSnapshot, refreshSnapshot, type Snapshot } from '../delta/
 import { dataFilePath } from '../delta/table.ts';
 import type { Db } from '../duckdb/db.ts';
 import { sqlString } from '../duckdb/sql.ts';
-import { kindOfSchemaString } from '../ingest/registry.ts';
-import { duckdbType, quoteIdent, schemaFor, type TableKind } from '../tables/schema.ts';
+import { layoutOfSchemaString } from '../ingest/registry.ts';
+import { duckdbType, quoteIdent, schemaFor, type LayoutKind, type TableKind } from '../tables/schema.ts';
 
 const IDENT = /^[a-z0-9_]{1,255}$/;
 
@@ -17,7 +17,7 @@ export type WarehouseTable = {
   schema: string;
   table: string;
   dir: string;
-  kind: TableKind;
+  kind: LayoutKind;
   snapshot: Snapshot;
 };
 
@@ -54,8 +54,8 @@ export class Warehouse {
     if (dir === undefined || !(await isDir(path.join(dir, '_delta_log')))) return undefined;
     const snapshot = await this.snapshot(dir);
     if (!snapshot) return undefined;
-    const kind = kindOfSchemaString(snapshot.metaData.schemaString);
-    if (!kind) throw new NotOtelLayout(`${catalog}.${schema}.${table} is a Delta table but not in one of the otel metrics, logs or spans layouts`);
+    const kind = layoutOfSchemaString(snapshot.metaData.schemaString);
+    if (!kind) throw new NotOtelLayout(`${catalog}.${schema}.${table} is a Delta table but not in one of the otel metrics, logs or spans layouts (nor the audit layout)`);
     return { catalog, schema, table, dir, kind, snapshot };
   }
 
@@ -118,7 +118,7 @@ export function activeFilePaths(t: Pick<WarehouseTable, 'dir' | 'snapshot'>): st
  * (active files of a snapshot: removed files are never named). No files is a
  * typed relation with no rows, so an empty table still has the right types.
  */
-export function relationSql(kind: TableKind, files: string[], opts: { pointAttributes?: boolean } = {}): string {
+export function relationSql(kind: LayoutKind, files: string[], opts: { pointAttributes?: boolean } = {}): string {
   const columns = schemaFor(kind).columns;
   let base: string;
   if (files.length === 0) {

@@ -7,8 +7,12 @@ import type { Signal } from '../otlp/types.ts';
 
 export type TableKind = 'metrics' | 'logs' | 'spans';
 export const TABLE_KINDS: readonly TableKind[] = ['metrics', 'logs', 'spans'];
+/** Every layout the warehouse knows: the otel ones exports write, and the system ones the server writes itself. */
+export type LayoutKind = TableKind | 'audit';
+export const LAYOUT_KINDS: readonly LayoutKind[] = [...TABLE_KINDS, 'audit'];
 
-export type PrimitiveType = 'string' | 'long' | 'integer' | 'double' | 'boolean';
+/** `timestamp` is an instant (Delta timestamp, UTC microseconds); `date` a calendar day. */
+export type PrimitiveType = 'string' | 'long' | 'integer' | 'double' | 'boolean' | 'timestamp' | 'date';
 export type ColumnType =
   | PrimitiveType
   | { struct: Field[] }
@@ -19,8 +23,9 @@ export type ColumnType =
 export type Field = { name: string; type: ColumnType };
 
 export type TableSchema = {
-  kind: TableKind;
-  signal: Signal;
+  kind: LayoutKind;
+  /** The OTLP signal the table takes; system tables take none. */
+  signal?: Signal;
   tableProperties: Record<string, string>;
   columns: Field[];
 };
@@ -28,8 +33,8 @@ export type TableSchema = {
 type RawType = PrimitiveType | { ref: string } | { struct: RawField[] } | { array: RawType } | { map: [RawType, RawType] };
 type RawField = { name: string; type: RawType };
 type RawSchema = {
-  kind: TableKind;
-  signal: Signal;
+  kind: LayoutKind;
+  signal?: Signal;
   tableProperties: Record<string, string>;
   types?: Record<string, RawType>;
   columns: RawField[];
@@ -54,16 +59,16 @@ export function parseSchema(raw: RawSchema): TableSchema {
   const types = raw.types ?? {};
   return {
     kind: raw.kind,
-    signal: raw.signal,
+    ...(raw.signal !== undefined ? { signal: raw.signal } : {}),
     tableProperties: { ...raw.tableProperties },
     columns: raw.columns.map((c) => ({ name: c.name, type: resolveType(c.type, types) })),
   };
 }
 
-const cache = new Map<TableKind, TableSchema>();
+const cache = new Map<LayoutKind, TableSchema>();
 
 /** The layout of one table kind, read once from schemas/<kind>.json. */
-export function schemaFor(kind: TableKind): TableSchema {
+export function schemaFor(kind: LayoutKind): TableSchema {
   let s = cache.get(kind);
   if (!s) {
     const raw = JSON.parse(readFileSync(`${SCHEMA_DIR}${kind}.json`, 'utf8')) as RawSchema;
@@ -82,6 +87,9 @@ const DUCKDB_PRIMITIVE: Record<PrimitiveType, string> = {
   integer: 'INTEGER',
   double: 'DOUBLE',
   boolean: 'BOOLEAN',
+  // With time zone: Parquet then marks the instant as UTC, which is what Delta's timestamp means.
+  timestamp: 'TIMESTAMPTZ',
+  date: 'DATE',
 };
 
 export function quoteIdent(name: string): string {
@@ -103,6 +111,8 @@ const DELTA_PRIMITIVE: Record<PrimitiveType, string> = {
   integer: 'integer',
   double: 'double',
   boolean: 'boolean',
+  timestamp: 'timestamp',
+  date: 'date',
 };
 
 type DeltaType =
@@ -136,6 +146,8 @@ const DDL_PRIMITIVE: Record<PrimitiveType, string> = {
   integer: 'INT',
   double: 'DOUBLE',
   boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP',
+  date: 'DATE',
 };
 
 export function ddlType(t: ColumnType): string {

@@ -39,7 +39,7 @@ describe('render pool', () => {
       const encoding = /json/.test(c.headers['content-type'] ?? '') ? 'json' : 'protobuf';
       const body = c.headers['content-encoding'] ? undefined : c.body;
       if (!body) continue;
-      const [a, b] = [await inline(c.signal, encoding, body), await pool.render(c.signal, encoding, body)];
+      const [a, b] = [await inline(c.signal, encoding, body), await pool.render({ signal: c.signal, encoding, body })];
       expect(b, c.id).toEqual(a);
     }
   });
@@ -49,7 +49,7 @@ describe('render pool', () => {
     const records = Array.from({ length: 30_000 }, (_, i) => ({ timeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i)), body: { stringValue: `r${i}` } }));
     const body = t.encode(t.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] })).finish();
     const before = Buffer.from(body);
-    const got = await pool.render('logs', 'protobuf', body);
+    const got = await pool.render({ signal: 'logs', encoding: 'protobuf', body });
     expect(got.rows).toBe(30_000);
     expect(got.ndjson?.equals((await inline('logs', 'protobuf', body)).ndjson!)).toBe(true);
     expect(Buffer.from(body).equals(before)).toBe(true);
@@ -57,7 +57,7 @@ describe('render pool', () => {
 
   it('brings errors back as the same OtlpError', async () => {
     const bad = Buffer.from('{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1e30"}]}]}]}');
-    const there = await failure(pool.render('logs', 'json', bad));
+    const there = await failure(pool.render({ signal: 'logs', encoding: 'json', body: bad }));
     const here = await failure(inline('logs', 'json', bad));
     expect([there.kind, there.message]).toEqual([here.kind, here.message]);
     expect(there.kind).toBe('invalid');
@@ -66,19 +66,19 @@ describe('render pool', () => {
   it('fails only the requests a dead worker held, with a retryable 500, and goes on', async () => {
     const t = SIGNAL_TYPES.logs.request;
     const body = t.encode(t.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: Array.from({ length: 200_000 }, () => ({ body: { stringValue: 'x' } })) }] }] })).finish();
-    const held = pool.render('logs', 'protobuf', body);
+    const held = pool.render({ signal: 'logs', encoding: 'protobuf', body });
     await Promise.all(pool.workers.map((w) => w.terminate()));
     const e = await failure(held);
     expect(e.kind).toBe('internal');
     expect(e.message).toMatch(/render worker stopped/);
     expect(logs.some((l) => /^render worker stopped/.test(l))).toBe(true);
-    const again = await pool.render('logs', 'protobuf', t.encode(t.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [{}] }] }] })).finish());
+    const again = await pool.render({ signal: 'logs', encoding: 'protobuf', body: t.encode(t.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [{}] }] }] })).finish() });
     expect(again.rows).toBe(1);
   });
 
   it('answers 503 once closed', async () => {
     const p = RenderPool.start(1, () => undefined);
     await p.close();
-    expect((await failure(p.render('logs', 'json', Buffer.from('{}')))).kind).toBe('unavailable');
+    expect((await failure(p.render({ signal: 'logs', encoding: 'json', body: Buffer.from('{}') }))).kind).toBe('unavailable');
   });
 });

@@ -5,6 +5,7 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_TABLE } from '../../src/access/audit-table.ts';
 import { parseTableName } from '../../src/tables/names.ts';
 import { exportHeaders } from '../e2e/sdk-support.ts';
 import { loadCaptures, replayCapture } from '../support/fixtures.ts';
@@ -80,6 +81,9 @@ describe('GET /metrics', () => {
     expect(text.status).toBe(415);
     await svc.service.pipeline.flushTable(parseTableName(LOGS));
     await svc.service.pipeline.flushTable(parseTableName(METRICS));
+    // The refusals above are audited; their rows count in the backlog until committed too.
+    await svc.service.audit.durable();
+    await svc.service.pipeline.flushTable(AUDIT_TABLE);
     const sql = await fetch(`${svc.url}/api/2.0/sql/statements`, { method: 'POST', body: JSON.stringify({ statement: `SELECT count(*) FROM ${LOGS}` }) });
     expect(sql.status).toBe(200);
     await sql.arrayBuffer();

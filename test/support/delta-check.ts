@@ -1,7 +1,7 @@
 // Independent checker that proves a Delta table on disk is valid for its layout and returns its rows exactly.
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { schemaFor, type TableKind } from '../../src/tables/schema.ts';
+import { schemaFor, type LayoutKind as TableKind } from '../../src/tables/schema.ts';
 import { checkLastCheckpoint, compareWithReplay, readCheckpointActions } from './delta-checkpoint.ts';
 import { scanDeltaLog, type DeltaCommit, type DeltaLog } from './delta-log.ts';
 import { addPathProblems, applyCommit, cloneSnapshot, emptySnapshot, type Snapshot } from './delta-snapshot.ts';

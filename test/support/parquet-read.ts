@@ -7,7 +7,15 @@ import { renderValue } from './json-exact.ts';
 export type Row = Record<string, unknown>;
 export type ParquetContents = { numRows: number; rows: Row[] | undefined };
 
-const PHYSICAL = { string: 'BYTE_ARRAY', long: 'INT64', integer: 'INT32', double: 'DOUBLE', boolean: 'BOOLEAN' } as const;
+const PHYSICAL = {
+  string: 'BYTE_ARRAY',
+  long: 'INT64',
+  integer: 'INT32',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  timestamp: 'INT64',
+  date: 'INT32',
+} as const;
 // Annotations that keep the plain meaning of the physical type; any other one
 // (UINT_64, INT_16, DECIMAL...) makes readers see a different Delta type.
 const ALLOWED_ANNOTATION: Record<keyof typeof PHYSICAL, Array<string | undefined>> = {
@@ -16,6 +24,9 @@ const ALLOWED_ANNOTATION: Record<keyof typeof PHYSICAL, Array<string | undefined
   integer: [undefined, 'INT_32', 'INTEGER(32,true)'],
   double: [undefined],
   boolean: [undefined],
+  // Delta's timestamp is an instant: only the UTC-adjusted annotation reads as one (see checkNode).
+  timestamp: ['TIMESTAMP'],
+  date: ['DATE'],
 };
 
 const isList = (n: SchemaTree) => n.element.converted_type === 'LIST' || n.element.logical_type?.type === 'LIST';
@@ -39,6 +50,8 @@ function checkNode(n: SchemaTree, t: ColumnType, where: string, problems: string
     if (n.element.type !== PHYSICAL[t] || !ALLOWED_ANNOTATION[t].includes(ann)) {
       return bad(`is ${n.element.type}${ann ? `/${ann}` : ''}, expected ${PHYSICAL[t]}${t === 'string' ? '/UTF8' : ''} for Delta ${t}`);
     }
+    const lt = n.element.logical_type;
+    if (t === 'timestamp' && (lt?.type !== 'TIMESTAMP' || !lt.isAdjustedToUTC)) return bad('is a timestamp not adjusted to UTC, which Delta reads as timestamp_ntz');
     return true;
   }
   if (n.children.length === 0) return bad(`is ${n.element.type}, expected a group for a Delta ${Object.keys(t)[0]}`);

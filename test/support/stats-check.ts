@@ -72,6 +72,8 @@ function walk(stats: Record<string, unknown>, parent: Column, section: Section, 
       if (stat !== nulls) bad(`${at}: nullCount ${renderValue(stat)} but the file has ${nulls} null(s)`);
     } else if (typeof field.type === 'object') {
       bad(`${at}: min/max given for an ${'array' in field.type ? 'array' : 'map'} column`);
+    } else if (field.type === 'timestamp' || field.type === 'date') {
+      bad(`${at}: min/max given for a ${field.type} column, which the writer leaves without bounds`);
     } else {
       const why = checkBound(field.type, col.values, stat, section === 'minValues' ? 'min' : 'max');
       if (why) bad(`${at}: ${why}`);

@@ -51,6 +51,7 @@ function checkValue(v: Value, t: ColumnType, path: string): void {
   if (t === 'string') return void expect(typeof v, path).toBe('string');
   if (t === 'boolean') return void expect(typeof v, path).toBe('boolean');
   if (t === 'double') return void expect(typeof v, path).toBe('number');
+  if (t === 'timestamp' || t === 'date') return void expect(v, path).toBeInstanceOf(Date);
   if (t === 'long') {
     expect(typeof v, path).toBe('bigint');
     return void expect(BigInt.asIntN(64, v as bigint), path).toBe(v);
