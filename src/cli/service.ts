@@ -9,6 +9,8 @@ import { openDuckDb } from '../duckdb/db.ts';
 import { ensureWritableFolder } from '../fs/folder-check.ts';
 import { createApp } from '../http/app.ts';
 import { listen } from '../http/server.ts';
+import { loadTlsMaterial } from '../http/tls.ts';
+import { startCertificateReloader, type CertificateReloader } from '../http/tls-reload.ts';
 import { startAutoOptimize } from '../ingest/auto-optimize.ts';
 import { InflightBudget } from '../ingest/budget.ts';
 import { Pipeline } from '../ingest/pipeline.ts';
@@ -27,6 +29,8 @@ export type Service = {
   staging: string;
   pipeline: Pipeline;
   metrics: ServiceMetrics;
+  /** With serve --tls-cert/--tls-key: reloads the pair (SIGHUP) and counts reloads and handshake failures. */
+  tls?: CertificateReloader;
   /** Stops intake, commits everything staged, closes. Safe to call twice. */
   stop(): Promise<boolean>;
 };
@@ -54,6 +58,9 @@ function defaultTables(prefix: string | undefined): ((signal: Signal) => TableNa
  */
 export async function startService(config: ServeConfig, log: (line: string) => void, events?: EventLog): Promise<Service> {
   const warehouse = path.resolve(config.warehouse);
+  // First of all: a wrong certificate pair is a configuration mistake, found
+  // before staged rows are recovered or the port is opened.
+  const tlsMaterial = config.tls ? await loadTlsMaterial(config.tls) : undefined;
   // Before anything is staged: a folder that cannot take writes would get
   // rows acknowledged that can never be committed.
   await ensureWritableFolder(warehouse, 'warehouse');
@@ -107,9 +114,14 @@ export async function startService(config: ServeConfig, log: (line: string) => v
       rejections,
       metrics,
       ...(config.accessLog ? { accessLog: eventLog } : {}),
+      secure: tlsMaterial !== undefined,
     });
-    const server = await listen(app, config.host, config.port);
+    const server = await listen(app, config.host, config.port, tlsMaterial?.context);
     closers.push(() => server.close());
+    const tls = config.tls && tlsMaterial && server.tlsServer
+      ? await startCertificateReloader({ server: server.tlsServer, files: config.tls, initial: tlsMaterial, log, ...(config.tlsPollMs !== undefined ? { pollMs: config.tlsPollMs } : {}) })
+      : undefined;
+    if (tls) closers.push(() => tls.stop());
     // Runs before the server waits for open requests: cancelling the running
     // statements answers their requests at once (close is safe to call twice).
     closers.push(() => sql.close());
@@ -128,7 +140,8 @@ export async function startService(config: ServeConfig, log: (line: string) => v
       })();
       return stopping;
     };
-    return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, stop };
+    const scheme = server.secure ? 'https' : 'http';
+    return { url: `${scheme}://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, ...(tls ? { tls } : {}), stop };
   } catch (e) {
     await closeAll();
     throw e;

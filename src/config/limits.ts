@@ -213,3 +213,13 @@ export const REJECTION_LOG_WINDOW_MS = 60_000;
 export const REJECTION_LOG_KEYS_MAX = 1_000;
 /** Characters of a client-supplied value (table header, user agent) put in a log line. */
 export const LOGGED_VALUE_CHARS_MAX = 200;
+
+// --- tls ---
+
+/** How often the certificate and key files are checked for a replacement: a renewed certificate
+ * is in service within two polls (a change is loaded once the files stay unchanged for one poll),
+ * while a stat of two files every few seconds costs nothing. */
+export const TLS_RELOAD_POLL_MS = 3_000;
+/** Failed TLS handshakes logged per minute (REJECTION_LOG_WINDOW_MS): enough to see the cause
+ * (plain HTTP on the TLS port, an old TLS version, an untrusted CA); the rest are only counted. */
+export const TLS_HANDSHAKE_LOG_BURST = 5;

@@ -49,6 +49,8 @@ export type AppOptions = {
   metrics?: ServiceMetrics;
   /** --access-log: one line per request. */
   accessLog?: EventLog;
+  /** The server speaks HTTPS (serve --tls-cert/--tls-key); per request, see arrivedOverTls in transport.ts. */
+  secure?: boolean;
 };
 
 const SIGNAL_PATHS: [Signal, string][] = [
