@@ -11,7 +11,7 @@ export const SERVE_HELP = `usage: otlp2delta serve [--host H] [--port P] [--ware
          [--default-table-prefix C.S.P] [--flush-interval-ms N] [--max-body-bytes N]
          [--max-staging-bytes N] [--max-inflight-bytes N] [--capture DIR] [--auto-optimize]
          [--sql-timeout-ms N] [--log-format text|json] [--access-log]
-         [--tls-cert FILE --tls-key FILE]
+         [--tls-cert FILE] [--tls-key FILE]
 
 Receives OTLP/HTTP (protobuf or JSON) on POST /api/2.0/otel/v1/{metrics,logs,traces}
 and /v1/{metrics,logs,traces}; the X-Databricks-UC-Table-Name header names the table.

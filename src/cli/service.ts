@@ -10,7 +10,7 @@ import { ensureWritableFolder } from '../fs/folder-check.ts';
 import { createApp } from '../http/app.ts';
 import { listen } from '../http/server.ts';
 import { loadTlsMaterial } from '../http/tls.ts';
-import { startCertificateReloader, type CertificateReloader } from '../http/tls-reload.ts';
+import { stampOf, startCertificateReloader, type CertificateReloader } from '../http/tls-reload.ts';
 import { startAutoOptimize } from '../ingest/auto-optimize.ts';
 import { InflightBudget } from '../ingest/budget.ts';
 import { Pipeline } from '../ingest/pipeline.ts';
@@ -60,6 +60,7 @@ export async function startService(config: ServeConfig, log: (line: string) => v
   const warehouse = path.resolve(config.warehouse);
   // First of all: a wrong certificate pair is a configuration mistake, found
   // before staged rows are recovered or the port is opened.
+  const tlsStamp = config.tls ? await stampOf(config.tls) : '';
   const tlsMaterial = config.tls ? await loadTlsMaterial(config.tls) : undefined;
   // Before anything is staged: a folder that cannot take writes would get
   // rows acknowledged that can never be committed.
@@ -119,7 +120,7 @@ export async function startService(config: ServeConfig, log: (line: string) => v
     const server = await listen(app, config.host, config.port, tlsMaterial?.context);
     closers.push(() => server.close());
     const tls = config.tls && tlsMaterial && server.tlsServer
-      ? await startCertificateReloader({ server: server.tlsServer, files: config.tls, initial: tlsMaterial, log, ...(config.tlsPollMs !== undefined ? { pollMs: config.tlsPollMs } : {}) })
+      ? startCertificateReloader({ server: server.tlsServer, files: config.tls, initial: tlsMaterial, initialStamp: tlsStamp, log, ...(config.tlsPollMs !== undefined ? { pollMs: config.tlsPollMs } : {}) })
       : undefined;
     if (tls) closers.push(() => tls.stop());
     // Runs before the server waits for open requests: cancelling the running

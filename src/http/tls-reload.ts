@@ -26,7 +26,7 @@ export type CertificateReloader = {
 };
 
 /** Identifies one version of a file: a rewrite changes mtime or size, a rename-over changes the inode. */
-async function stampOf(files: TlsFiles): Promise<string> {
+export async function stampOf(files: TlsFiles): Promise<string> {
   const one = async (f: string) => {
     try {
       const s = await stat(f);
@@ -38,17 +38,19 @@ async function stampOf(files: TlsFiles): Promise<string> {
   return `${await one(files.certFile)}|${await one(files.keyFile)}`;
 }
 
-export async function startCertificateReloader(opts: {
+export function startCertificateReloader(opts: {
   server: TlsServer;
   files: TlsFiles;
   initial: TlsMaterial;
+  /** stampOf(files) taken before `initial` was read, so a change made while it loaded is still seen. */
+  initialStamp: string;
   log: (line: string) => void;
   pollMs?: number;
-}): Promise<CertificateReloader> {
+}): CertificateReloader {
   const { server, files, log } = opts;
   const stats: TlsStats = { reloads: 0, reloadFailures: 0, handshakeFailures: 0 };
   let current = opts.initial;
-  let tried = await stampOf(files);
+  let tried = opts.initialStamp;
   let seen = tried;
   let queue: Promise<unknown> = Promise.resolve();
 

@@ -7,6 +7,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveServeConfig } from '../../src/config/serve-config.ts';
 import { arrivedOverTls } from '../../src/http/transport.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { makeTestCa, type ServerCert, type TestCa } from '../support/tls-certs.ts';
@@ -153,5 +154,20 @@ describe('arrivedOverTls', () => {
       await new Promise<void>((r) => server.close(() => r()));
     }
     expect(seen).toEqual([false, true]);
+  });
+});
+
+describe('TLS settings', () => {
+  it('come from flags or OTLP2DELTA_TLS_CERT/OTLP2DELTA_TLS_KEY, both or neither, flags first', () => {
+    expect(resolveServeConfig({}, {}).tls).toBeUndefined();
+    expect(resolveServeConfig({}, { OTLP2DELTA_TLS_CERT: 'a.crt', OTLP2DELTA_TLS_KEY: 'a.key' }).tls)
+      .toEqual({ certFile: path.resolve('a.crt'), keyFile: path.resolve('a.key') });
+    expect(resolveServeConfig({ tlsCert: 'b.crt' }, { OTLP2DELTA_TLS_CERT: 'a.crt', OTLP2DELTA_TLS_KEY: 'a.key' }).tls)
+      .toEqual({ certFile: path.resolve('b.crt'), keyFile: path.resolve('a.key') });
+    expect(() => resolveServeConfig({}, { OTLP2DELTA_TLS_CERT: 'a.crt' }))
+      .toThrow('OTLP2DELTA_TLS_CERT needs --tls-key (or OTLP2DELTA_TLS_KEY) too: give both or neither');
+    expect(() => resolveServeConfig({ tlsKey: 'a.key' }, {}))
+      .toThrow('--tls-key needs --tls-cert (or OTLP2DELTA_TLS_CERT) too: give both or neither');
+    expect(() => resolveServeConfig({ tlsCert: ' ', tlsKey: 'a.key' }, {})).toThrow('--tls-cert must name a file');
   });
 });
