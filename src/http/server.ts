@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../config/limits.ts';
+import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, TLS_HANDSHAKE_TIMEOUT_MS } from '../config/limits.ts';
 
 /** Longest wait for requests in flight when the server closes. */
 const CLOSE_DEADLINE_MS = 10_000;
@@ -36,7 +36,7 @@ export function listen(app: Hono<any>, host: string, port: number, tls?: SecureC
     // The app drains unread bodies itself, within its own bounds (drain.ts).
     const common = { fetch: app.fetch, hostname: host, port, autoCleanupIncoming: false };
     const server = (tls
-      ? serve({ ...common, createServer: createHttpsServer, serverOptions: { ...timeouts, ...tls } })
+      ? serve({ ...common, createServer: createHttpsServer, serverOptions: { ...timeouts, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, ...tls } })
       : serve({ ...common, serverOptions: timeouts })) as Server;
     server.keepAliveTimeout = 65_000;
     server.once('error', reject);

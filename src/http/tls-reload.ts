@@ -92,6 +92,17 @@ export function startCertificateReloader(opts: {
   // each is counted, a few a window are logged.
   let windowStart = 0;
   let windowLogged = 0;
+  // A socket closed by the handshake timeout no longer knows its peer, so the
+  // address is noted when the TCP connection arrives, keyed by that socket
+  // (which the TLS socket keeps as its parent).
+  const peers = new WeakMap<Socket, string>();
+  server.on('connection', (raw: Socket) => {
+    if (raw.remoteAddress !== undefined) peers.set(raw, raw.remoteAddress);
+  });
+  const peerAddress = (socket: Socket): string => {
+    const parent = (socket as Socket & { _parent?: Socket | null })._parent;
+    return socket.remoteAddress ?? (parent ? peers.get(parent) : undefined) ?? 'unknown';
+  };
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     stats.handshakeFailures += 1;
     const now = Date.now();
@@ -102,7 +113,7 @@ export function startCertificateReloader(opts: {
     if (windowLogged >= TLS_HANDSHAKE_LOG_BURST) return;
     windowLogged += 1;
     const quiet = windowLogged === TLS_HANDSHAKE_LOG_BURST ? ' (further handshake failures this minute are only counted)' : '';
-    log(`TLS handshake refused from ${socket.remoteAddress ?? 'unknown'}: ${err.code ?? err.message}${quiet}`);
+    log(`TLS handshake refused from ${peerAddress(socket)}: ${err.code ?? err.message}${quiet}`);
   });
 
   return {

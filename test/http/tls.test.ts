@@ -3,10 +3,12 @@
 // taken up by new connections, while a pair that does not match is refused.
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TLS_HANDSHAKE_TIMEOUT_MS } from '../../src/config/limits.ts';
 import { resolveServeConfig } from '../../src/config/serve-config.ts';
 import { arrivedOverTls } from '../../src/http/transport.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -60,6 +62,8 @@ afterAll(async () => {
   if (liveDir) rmSync(liveDir, { recursive: true, force: true });
 });
 
+// Handshake failures are logged TLS_HANDSHAKE_LOG_BURST times a minute: the tests that look for
+// those lines come first, and there are no more of them than the burst.
 describe('serve over TLS', () => {
   it('answers HTTPS on an https:// URL with the configured certificate', async () => {
     expect(svc.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
@@ -67,6 +71,18 @@ describe('serve over TLS', () => {
     const tls12 = await handshake(port, { ca: ca.ca, maxVersion: 'TLSv1.2' });
     expect(tls12).toEqual({ ok: true, serial: first.serial, protocol: 'TLSv1.2' });
   });
+
+  it('closes a connection that never starts its handshake within TLS_HANDSHAKE_TIMEOUT_MS', async () => {
+    const started = Date.now();
+    const closedAfter = await new Promise<number>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(Date.now() - started));
+      setTimeout(() => reject(new Error('the server still holds a silent connection after 20 s')), 20_000).unref();
+    });
+    expect(closedAfter).toBeGreaterThanOrEqual(TLS_HANDSHAKE_TIMEOUT_MS - 1_000);
+    await waitForLog(/TLS handshake refused from 127\.0\.0\.1: ERR_TLS_HANDSHAKE_TIMEOUT/);
+  }, 30_000);
 
   it('refuses TLS 1.1 and 1.0 clients, counting and logging the refusal, and keeps serving', async () => {
     const before = svc.service.tls!.stats.handshakeFailures;
