@@ -1,6 +1,7 @@
 // `otlp2delta serve`: runs the service until SIGINT/SIGTERM, then drains.
 import { resolveServeConfig } from '../config/serve-config.ts';
-import { startService } from './service.ts';
+import { startService, type Service } from './service.ts';
+import { describeCertificate, TlsFileError } from '../http/tls.ts';
 import { stagingCorruption } from '../wal/corruption.ts';
 import { checkFolderOption, warehouseFromArgs } from './table-arg.ts';
 import { createLogger, lineLog } from '../observe/logger.ts';
@@ -10,6 +11,7 @@ export const SERVE_HELP = `usage: otlp2delta serve [--host H] [--port P] [--ware
          [--default-table-prefix C.S.P] [--flush-interval-ms N] [--max-body-bytes N]
          [--max-staging-bytes N] [--max-inflight-bytes N] [--capture DIR] [--auto-optimize]
          [--sql-timeout-ms N] [--log-format text|json] [--access-log] [--auth auto|required|off]
+         [--tls-cert FILE] [--tls-key FILE]
 
 Receives OTLP/HTTP (protobuf or JSON) on POST /api/2.0/otel/v1/{metrics,logs,traces}
 and /v1/{metrics,logs,traces}; the X-Databricks-UC-Table-Name header names the table.
@@ -40,6 +42,11 @@ options:
   --auth MODE            auto (the default): tokens are required once the warehouse has one
                          (otlp2delta token create); required: always; off: never. Listening off
                          loopback without tokens is refused unless --auth off (env OTLP2DELTA_AUTH)
+  --tls-cert FILE        serve HTTPS (TLS 1.2 or later) with this PEM certificate (chain: leaf first)
+                         (env OTLP2DELTA_TLS_CERT); needs --tls-key
+  --tls-key FILE         the certificate's unencrypted PEM private key (env OTLP2DELTA_TLS_KEY)
+                         Both files are reloaded on SIGHUP and when they change; a pair that does
+                         not load or match is refused and the current certificate kept.
 
 GET /metrics serves Prometheus metrics (a token is needed when auth is on) and GET /healthz a
 health check (always open), on the same address.
@@ -64,6 +71,8 @@ export async function runServe(argv: string[]): Promise<number> {
       'log-format': { type: 'string' },
       'access-log': { type: 'boolean' },
       auth: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
     },
     SERVE_HELP,
   );
@@ -91,6 +100,8 @@ export async function runServe(argv: string[]): Promise<number> {
         logFormat: values['log-format'],
         accessLog: values['access-log'],
         auth: values.auth,
+        tlsCert: values['tls-cert'],
+        tlsKey: values['tls-key'],
       },
       process.env,
     );
@@ -106,9 +117,27 @@ export async function runServe(argv: string[]): Promise<number> {
   // Handlers go in before anything else: a supervisor may signal as soon as it
   // sees the start line, or while recovery still runs.
   const stopRequested = waitForStopSignals(log);
-  const service = await startService(config, log, logger);
+  // SIGHUP would end the process by default; with TLS it means "reload the certificate".
+  let service: Service | undefined;
+  const onHangup = () => {
+    if (service?.tls) void service.tls.reload('SIGHUP');
+    else log('SIGHUP: the server is still starting; the certificate files are read as it starts');
+  };
+  if (config.tls) process.on('SIGHUP', onHangup);
+  try {
+    service = await startService(config, log, logger);
+  } catch (e) {
+    if (config.tls) process.off('SIGHUP', onHangup);
+    // A certificate pair that cannot be used is a configuration mistake, like a bad folder option.
+    if (e instanceof TlsFileError) throw new UsageError(e.message);
+    throw e;
+  }
   const capture = config.capture === undefined ? '' : ` capture ${config.capture}`;
   log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture} auth: ${service.authNote}`);
+  log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture}`);
+  if (service.tls) {
+    log(`TLS 1.2 or later with ${describeCertificate(service.tls.current().leaf)}; reloaded on SIGHUP or when ${config.tls?.certFile} or ${config.tls?.keyFile} change`);
+  }
   if (values.warehouse === undefined && process.env.OTLP2DELTA_WAREHOUSE === undefined) {
     log(`the warehouse is the default ./warehouse of the working directory; other commands run elsewhere would use another one (pin it with --warehouse or OTLP2DELTA_WAREHOUSE=${service.warehouse})`);
   }

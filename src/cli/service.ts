@@ -9,6 +9,8 @@ import { openDuckDb } from '../duckdb/db.ts';
 import { ensureWritableFolder } from '../fs/folder-check.ts';
 import { createApp } from '../http/app.ts';
 import { listen } from '../http/server.ts';
+import { loadTlsMaterial } from '../http/tls.ts';
+import { stampOf, startCertificateReloader, type CertificateReloader } from '../http/tls-reload.ts';
 import { startAutoOptimize } from '../ingest/auto-optimize.ts';
 import { InflightBudget } from '../ingest/budget.ts';
 import { Pipeline } from '../ingest/pipeline.ts';
@@ -40,6 +42,8 @@ export type Service = {
   authNote: string;
   /** system.access.audit; other parts of the server record their events here. */
   audit: AuditLog;
+  /** With serve --tls-cert/--tls-key: reloads the pair (SIGHUP) and counts reloads and handshake failures. */
+  tls?: CertificateReloader;
   /** Stops intake, commits everything staged, closes. Safe to call twice. */
   stop(): Promise<boolean>;
 };
@@ -72,6 +76,10 @@ export async function startService(
   access: { authorizer?: Authorizer } = {},
 ): Promise<Service> {
   const warehouse = path.resolve(config.warehouse);
+  // First of all: a wrong certificate pair is a configuration mistake, found
+  // before staged rows are recovered or the port is opened.
+  const tlsStamp = config.tls ? await stampOf(config.tls) : '';
+  const tlsMaterial = config.tls ? await loadTlsMaterial(config.tls) : undefined;
   // Before anything is staged: a folder that cannot take writes would get
   // rows acknowledged that can never be committed.
   await ensureWritableFolder(warehouse, 'warehouse');
@@ -150,9 +158,14 @@ export async function startService(
       // Grants decide what each token may write; the engine watches the same grants file.
       authorizer: access.authorizer ?? sql.grants,
       audit,
+      secure: tlsMaterial !== undefined,
     });
-    const server = await listen(app, config.host, config.port);
+    const server = await listen(app, config.host, config.port, tlsMaterial?.context);
     closers.push(() => server.close());
+    const tls = config.tls && tlsMaterial && server.tlsServer
+      ? startCertificateReloader({ server: server.tlsServer, files: config.tls, initial: tlsMaterial, initialStamp: tlsStamp, log, ...(config.tlsPollMs !== undefined ? { pollMs: config.tlsPollMs } : {}) })
+      : undefined;
+    if (tls) closers.push(() => tls.stop());
     // Runs before the server waits for open requests: cancelling the running
     // statements answers their requests at once (close is safe to call twice).
     closers.push(() => sql.close());
@@ -171,7 +184,8 @@ export async function startService(
       })();
       return stopping;
     };
-    return { url: `http://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, tokens, authNote: auth.note, audit, stop };
+    const scheme = server.secure ? 'https' : 'http';
+    return { url: `${scheme}://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, tokens, authNote: auth.note, audit, ...(tls ? { tls } : {}), stop };
   } catch (e) {
     await closeAll();
     throw e;

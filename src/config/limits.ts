@@ -256,3 +256,16 @@ export const AUDIT_MINUTE_CHECK_MS = 5_000;
 export const AUDIT_RETRY_MS = 1_000;
 /** Characters of one request parameter value kept (statement text, table header): rows stay small. */
 export const AUDIT_PARAM_CHARS_MAX = 4_096;
+// --- tls ---
+
+/** How often the certificate and key files are checked for a replacement: a renewed certificate
+ * is in service within two polls (a change is loaded once the files stay unchanged for one poll),
+ * while a stat of two files every few seconds costs nothing. */
+export const TLS_RELOAD_POLL_MS = 3_000;
+/** Failed TLS handshakes logged per minute (REJECTION_LOG_WINDOW_MS): enough to see the cause
+ * (plain HTTP on the TLS port, an old TLS version, an untrusted CA); the rest are only counted. */
+export const TLS_HANDSHAKE_LOG_BURST = 5;
+/** A TLS handshake must finish within this (Node's default is 120 s): a real client needs a few
+ * round trips, well under a second, so 10 s leaves room for slow links while connections that
+ * open and send nothing cannot hold sockets for two minutes each. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;

@@ -27,6 +27,10 @@ export type ServeConfig = {
   accessLog?: boolean;
   /** --auth: auto (on once the warehouse has a token), required or off. */
   auth?: AuthMode;
+  /** serve --tls-cert/--tls-key: the server speaks HTTPS (TLS 1.2 or later) with this pair. */
+  tls?: { certFile: string; keyFile: string } | undefined;
+  /** How often the TLS files are checked for a replacement; TLS_RELOAD_POLL_MS unless set (tests). */
+  tlsPollMs?: number;
   /** Rejection lines per reason and table a window; REJECTION_LOG_BURST unless set (tests). */
   rejectionLogBurst?: number;
 };
@@ -47,7 +51,23 @@ export type ServeInputs = {
   logFormat?: string | undefined;
   accessLog?: boolean | undefined;
   auth?: string | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
 };
+
+/** Both files or neither: a certificate without its key (or the reverse) is a mistake, not plain HTTP. */
+function tlsFiles(flags: ServeInputs, env: NodeJS.ProcessEnv): ServeConfig['tls'] {
+  const cert = flags.tlsCert ?? env.OTLP2DELTA_TLS_CERT;
+  const key = flags.tlsKey ?? env.OTLP2DELTA_TLS_KEY;
+  if (cert === undefined && key === undefined) return undefined;
+  const certLabel = flags.tlsCert !== undefined ? '--tls-cert' : 'OTLP2DELTA_TLS_CERT';
+  const keyLabel = flags.tlsKey !== undefined ? '--tls-key' : 'OTLP2DELTA_TLS_KEY';
+  if (cert === undefined) throw new Error(`${keyLabel} needs --tls-cert (or OTLP2DELTA_TLS_CERT) too: give both or neither`);
+  if (key === undefined) throw new Error(`${certLabel} needs --tls-key (or OTLP2DELTA_TLS_KEY) too: give both or neither`);
+  if (cert.trim() === '') throw new Error(`${certLabel} must name a file`);
+  if (key.trim() === '') throw new Error(`${keyLabel} must name a file`);
+  return { certFile: path.resolve(cert), keyFile: path.resolve(key) };
+}
 
 function integer(name: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
@@ -105,5 +125,6 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
     logFormat: logFormat as LogFormat,
     accessLog: flags.accessLog ?? false,
     auth: auth as AuthMode,
+    tls: tlsFiles(flags, env),
   };
 }

@@ -62,6 +62,8 @@ export type AppOptions = {
   authorizer?: Authorizer;
   /** system.access.audit: accepted exports (per minute) and refusals. */
   audit?: AuditSink;
+  /** The server speaks HTTPS (serve --tls-cert/--tls-key); per request, see arrivedOverTls in transport.ts. */
+  secure?: boolean;
 };
 
 const SIGNAL_PATHS: [Signal, string][] = [

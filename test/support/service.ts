@@ -22,7 +22,7 @@ export type TestService = {
 };
 
 export async function startTestService(
-  opts: { flushIntervalMs?: number; maxBodyBytes?: number; capture?: string; flushRowsMax?: number; rejectionLogBurst?: number } = {},
+  opts: { flushIntervalMs?: number; maxBodyBytes?: number; capture?: string; flushRowsMax?: number; rejectionLogBurst?: number; tls?: { certFile: string; keyFile: string }; tlsPollMs?: number } = {},
 ): Promise<TestService> {
   const warehouse = await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-test-'));
   const config = resolveServeConfig(
@@ -33,9 +33,12 @@ export async function startTestService(
       flushIntervalMs: String(opts.flushIntervalMs ?? 200),
       maxBodyBytes: opts.maxBodyBytes === undefined ? undefined : String(opts.maxBodyBytes),
       capture: opts.capture,
+      tlsCert: opts.tls?.certFile,
+      tlsKey: opts.tls?.keyFile,
     },
     {},
   );
+  if (opts.tlsPollMs !== undefined) config.tlsPollMs = opts.tlsPollMs;
   if (opts.flushRowsMax !== undefined) config.limits.flushRowsMax = opts.flushRowsMax;
   // Each test looks for the line of its own refusal, so the burst of the
   // rejection log's rate limit is raised past what one test file sends.
