@@ -166,6 +166,13 @@ export async function startService(
       ? startCertificateReloader({ server: server.tlsServer, files: config.tls, initial: tlsMaterial, initialStamp: tlsStamp, log, ...(config.tlsPollMs !== undefined ? { pollMs: config.tlsPollMs } : {}) })
       : undefined;
     if (tls) closers.push(() => tls.stop());
+    metrics.counted('otlp2delta_audit_events_recorded_total', 'Events recorded for system.access.audit', () => audit.stats.recorded);
+    metrics.counted('otlp2delta_audit_events_dropped_total', 'Audit events dropped because the audit queue was full (a summary row says how many)', () => audit.stats.droppedEvents);
+    if (tls) {
+      metrics.counted('otlp2delta_tls_reloads_total', 'Certificate pairs loaded after a change or SIGHUP', () => tls.stats.reloads);
+      metrics.counted('otlp2delta_tls_reload_failures_total', 'Certificate reloads refused (the pair did not load or match); the old one is kept', () => tls.stats.reloadFailures);
+      metrics.counted('otlp2delta_tls_handshake_failures_total', 'TLS handshakes that failed (plain HTTP, old TLS versions, untrusted certificates, timeouts)', () => tls.stats.handshakeFailures);
+    }
     // Runs before the server waits for open requests: cancelling the running
     // statements answers their requests at once (close is safe to call twice).
     closers.push(() => sql.close());

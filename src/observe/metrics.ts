@@ -42,6 +42,19 @@ export class ServiceMetrics {
     return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 
+  /** A counter kept elsewhere as a plain number, read at each scrape. */
+  counted(name: string, help: string, read: () => number): void {
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
+
   constructor(backlog: () => Promise<StagingBacklog>) {
     const registry = this.registry;
     new Gauge({

@@ -22,9 +22,10 @@ export type TestService = {
 };
 
 export async function startTestService(
-  opts: { flushIntervalMs?: number; maxBodyBytes?: number; capture?: string; flushRowsMax?: number; rejectionLogBurst?: number; tls?: { certFile: string; keyFile: string }; tlsPollMs?: number } = {},
+  opts: { flushIntervalMs?: number; maxBodyBytes?: number; capture?: string; flushRowsMax?: number; rejectionLogBurst?: number; tls?: { certFile: string; keyFile: string }; tlsPollMs?: number; warehouse?: string } = {},
 ): Promise<TestService> {
-  const warehouse = await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-test-'));
+  // An existing warehouse (a test that prepared it with the CLI), or a fresh one.
+  const warehouse = opts.warehouse ?? (await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-test-')));
   const config = resolveServeConfig(
     {
       host: '127.0.0.1',
