@@ -1,30 +1,20 @@
 // `otlp2delta sql` running grant statements as the warehouse's owner, as a
 // child process: GRANT, SHOW GRANTS, a syntax error, and a query engine that
 // is already running (as a server's is) applying the grant within 10 s.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/access/types.ts';
 import { QueryEngine } from '../../src/query/engine.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { runCli, type CliRun } from '../support/cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TABLE = 'main.team_a.claude_otel_logs';
 const ann: Principal = { tokenId: 'tok_ann', name: 'ann@example.com', groups: ['analysts'] };
 
 let svc: TestService;
 let engine: QueryEngine;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTLP2DELTA_')));
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/otlp2delta'), 'sql', ...args, '--warehouse', svc.warehouse], { env, cwd: ROOT });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end();
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function cli(args: string[]): Promise<CliRun> {
+  return runCli(['sql', ...args, '--warehouse', svc.warehouse]);
 }
 
 beforeAll(async () => {

@@ -10,8 +10,8 @@ import { dataFilePath } from '../../src/delta/table.ts';
 import { openDuckDb } from '../../src/duckdb/db.ts';
 import { checkpointNow } from '../../src/maintenance/checkpoints.ts';
 import { QueryEngine, QueryError, type QueryResult } from '../../src/query/engine.ts';
-import { parseTableName } from '../../src/tables/names.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { sendMetricsJson } from './support.ts';
 
 const METRICS = 'main.agent_telemetry.claude_otel_metrics';
 const CHURN = 'main.agent_telemetry.churn_otel_metrics';
@@ -56,15 +56,7 @@ function tokenPoint(email: string, value: number, minute: number) {
   };
 }
 
-async function send(table: string, body: unknown): Promise<void> {
-  const res = await fetch(`${svc.url}/v1/metrics`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-databricks-uc-table-name': table },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-  await svc.service.pipeline.flushTable(parseTableName(table));
-}
+const send = (table: string, body: unknown): Promise<void> => sendMetricsJson(svc, table, body);
 
 const rows = (r: QueryResult) => r.rows;
 

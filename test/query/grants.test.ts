@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMINS_GROUP, type Principal } from '../../src/access/types.ts';
 import { handleStatement } from '../../src/http/statements.ts';
 import { QueryEngine, QueryError } from '../../src/query/engine.ts';
-import { parseTableName } from '../../src/tables/names.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { sendMetricsJson } from './support.ts';
 
 const A = 'main.team_a.claude_otel_metrics';
 const SECRET = 'main.team_a.secret_otel_metrics';
@@ -39,15 +39,7 @@ function tokens(email: string, value: number) {
   return { resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'claude-code' } }] }, scopeMetrics: [{ metrics: [metric] }] }] };
 }
 
-async function send(table: string, body: unknown): Promise<void> {
-  const res = await fetch(`${svc.url}/v1/metrics`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-databricks-uc-table-name': table },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-  await svc.service.pipeline.flushTable(parseTableName(table));
-}
+const send = (table: string, body: unknown): Promise<void> => sendMetricsJson(svc, table, body);
 
 const message = async (p: Promise<unknown>): Promise<string> => {
   try {

@@ -49,3 +49,14 @@ export async function loadWarehouse(opts: { synthetic?: boolean; captures?: bool
   }
   return { svc, tables: [...tables.keys()] };
 }
+
+/** POSTs an OTLP/JSON metrics body to `table` and waits until its rows are committed. */
+export async function sendMetricsJson(svc: TestService, table: string, body: unknown): Promise<void> {
+  const res = await fetch(`${svc.url}/v1/metrics`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-databricks-uc-table-name': table },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 200) throw new Error(`${table}: ${res.status} ${await res.text()}`);
+  await svc.service.pipeline.flushTable(parseTableName(table));
+}

@@ -1,17 +1,15 @@
 // `otlp2delta usage` finding its tables: the only catalog.schema holding agent
 // tables without --schema, the choices when there are several, how to create
 // tables when there are none, and what exists when --schema names nothing.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTableName } from '../../src/tables/names.ts';
 import { loadCaptures, replayCapture } from '../support/fixtures.ts';
 import { startTestService } from '../support/service.ts';
+import { runCli, type CliRun } from '../support/cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TABLE_HEADER = 'x-databricks-uc-table-name';
 const HELP_LINE = /options:/;
 
@@ -19,15 +17,8 @@ let teamOnly: string;
 let several: string;
 let empty: string;
 
-function usage(warehouse: string, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTLP2DELTA_')));
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/otlp2delta'), 'usage', ...args, '--warehouse', warehouse], { env, cwd: ROOT });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end();
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function usage(warehouse: string, args: string[] = []): Promise<CliRun> {
+  return runCli(['usage', ...args, '--warehouse', warehouse]);
 }
 
 /** Every recorded capture, landed in team.telemetry instead of the main.agent_telemetry it was sent to. */
