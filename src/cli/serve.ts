@@ -134,7 +134,6 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   const capture = config.capture === undefined ? '' : ` capture ${config.capture}`;
   log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture} auth: ${service.authNote}`);
-  log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture}`);
   if (service.tls) {
     log(`TLS 1.2 or later with ${describeCertificate(service.tls.current().leaf)}; reloaded on SIGHUP or when ${config.tls?.certFile} or ${config.tls?.keyFile} change`);
   }
