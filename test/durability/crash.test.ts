@@ -146,7 +146,9 @@ describe('durability: kill -9 in every phase, then recovery', () => {
       expect(crashed.length, `phase ${p} never crashed\n${context()}`).toBeGreaterThan(0);
     }
     expect(ledger.ackedRecords, context()).toBeGreaterThan(500);
-    expect(rounds.filter((x) => x.acked > 0).length, context()).toBeGreaterThanOrEqual(ROUNDS / 2);
+    // A round whose failpoint fires while recovery commits what the last one staged (data or
+    // audit rows) dies before the port opens; the others must carry the traffic.
+    expect(rounds.filter((x) => x.acked > 0).length, context()).toBeGreaterThanOrEqual(ROUNDS / 4);
 
     const notAcked = ledger.records.size - ledger.ackedRecords;
     const notAckedLanded = [...seen.keys()].filter((rid) => !ledger.acked.has(ledger.records.get(rid)!.req)).length;
