@@ -11,7 +11,7 @@ import { openDuckDb } from '../../src/duckdb/db.ts';
 import { checkpointNow } from '../../src/maintenance/checkpoints.ts';
 import { QueryEngine, QueryError, type QueryResult } from '../../src/query/engine.ts';
 import { startTestService, type TestService } from '../support/service.ts';
-import { sendMetricsJson } from './support.ts';
+import { claudeTokenUsage, sendMetricsJson } from './support.ts';
 
 const METRICS = 'main.agent_telemetry.claude_otel_metrics';
 const CHURN = 'main.agent_telemetry.churn_otel_metrics';
@@ -21,40 +21,7 @@ const EMPTY = 'main.agent_telemetry.empty_otel_logs';
 let svc: TestService;
 let engine: QueryEngine;
 
-function tokenPoint(email: string, value: number, minute: number) {
-  const t = BigInt(Date.parse('2026-11-20T10:00:00Z') + minute * 60_000) * 1_000_000n;
-  return {
-    resourceMetrics: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'claude-code' } }] },
-        scopeMetrics: [
-          {
-            metrics: [
-              {
-                name: 'claude_code.token.usage',
-                sum: {
-                  aggregationTemporality: 1,
-                  isMonotonic: true,
-                  dataPoints: [
-                    {
-                      startTimeUnixNano: String(t - 1000n),
-                      timeUnixNano: String(t),
-                      asDouble: value,
-                      attributes: [
-                        { key: 'user.email', value: { stringValue: email } },
-                        { key: 'type', value: { stringValue: 'input' } },
-                      ],
-                    },
-                  ],
-                },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-}
+const tokenPoint = claudeTokenUsage;
 
 const send = (table: string, body: unknown): Promise<void> => sendMetricsJson(svc, table, body);
 

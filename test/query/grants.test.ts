@@ -12,7 +12,7 @@ import { ADMINS_GROUP, type Principal } from '../../src/access/types.ts';
 import { handleStatement } from '../../src/http/statements.ts';
 import { QueryEngine, QueryError } from '../../src/query/engine.ts';
 import { startTestService, type TestService } from '../support/service.ts';
-import { sendMetricsJson } from './support.ts';
+import { claudeTokenUsage, sendMetricsJson } from './support.ts';
 
 const A = 'main.team_a.claude_otel_metrics';
 const SECRET = 'main.team_a.secret_otel_metrics';
@@ -24,20 +24,7 @@ const admin: Principal = { tokenId: 'tok_root', name: 'root@example.com', groups
 let svc: TestService;
 let engine: QueryEngine;
 
-function tokens(email: string, value: number) {
-  const t = BigInt(Date.parse('2026-11-20T10:00:00Z')) * 1_000_000n;
-  const point = {
-    startTimeUnixNano: String(t - 1000n),
-    timeUnixNano: String(t),
-    asDouble: value,
-    attributes: [
-      { key: 'user.email', value: { stringValue: email } },
-      { key: 'type', value: { stringValue: 'input' } },
-    ],
-  };
-  const metric = { name: 'claude_code.token.usage', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [point] } };
-  return { resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'claude-code' } }] }, scopeMetrics: [{ metrics: [metric] }] }] };
-}
+const tokens = (email: string, value: number) => claudeTokenUsage(email, value, 0);
 
 const send = (table: string, body: unknown): Promise<void> => sendMetricsJson(svc, table, body);
 

@@ -60,3 +60,19 @@ export async function sendMetricsJson(svc: TestService, table: string, body: unk
   if (res.status !== 200) throw new Error(`${table}: ${res.status} ${await res.text()}`);
   await svc.service.pipeline.flushTable(parseTableName(table));
 }
+
+/** One Claude Code delta token-usage point for `email`, `minute` minutes after a fixed start, as OTLP/JSON. */
+export function claudeTokenUsage(email: string, value: number, minute: number) {
+  const t = BigInt(Date.parse('2026-11-20T10:00:00Z') + minute * 60_000) * 1_000_000n;
+  const point = {
+    startTimeUnixNano: String(t - 1000n),
+    timeUnixNano: String(t),
+    asDouble: value,
+    attributes: [
+      { key: 'user.email', value: { stringValue: email } },
+      { key: 'type', value: { stringValue: 'input' } },
+    ],
+  };
+  const metric = { name: 'claude_code.token.usage', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [point] } };
+  return { resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'claude-code' } }] }, scopeMetrics: [{ metrics: [metric] }] }] };
+}
