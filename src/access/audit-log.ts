@@ -19,6 +19,19 @@ export const EXPORT_ACTION = 'export';
 export const EXPORTS_ACTION = 'exportsPerMinute';
 /** The row that stands for events dropped while the queue was full. */
 export const DROPPED_ACTION = 'auditEventsDropped';
+/** 429s and 503s (retried by exporters, in floods when the server is busiest), one row per token, table, status and minute. */
+export const OVERLOADED_ACTION = 'overloadedPerMinute';
+
+/**
+ * The per-minute row an event is folded into, if any: accepted exports, and
+ * refusals for load (429/503). One row each for those would add audit
+ * writes to the very staging budget whose being full caused them.
+ */
+function perMinuteAction(e: AuditEvent): string | undefined {
+  if (e.action === EXPORT_ACTION && e.status === 200) return EXPORTS_ACTION;
+  if (e.action === 'refused' && (e.status === 429 || e.status === 503)) return OVERLOADED_ACTION;
+  return undefined;
+}
 
 export type AuditLogOptions = {
   /** Stages NDJSON rows of the audit table durably (resolves once fsync'd). */
@@ -72,7 +85,8 @@ export class AuditLog implements AuditSink {
   record(event: AuditEvent): void {
     try {
       this.stats.recorded += 1;
-      if (event.action === EXPORT_ACTION && event.status === 200) this.aggregate(event);
+      const per = perMinuteAction(event);
+      if (per) this.aggregate(event, per);
       else this.enqueue(event);
     } catch (e) {
       this.drop(1, e);
@@ -101,10 +115,10 @@ export class AuditLog implements AuditSink {
     if (this.queue.length > 0) this.opts.log(`audit: ${this.queue.length} events could not be staged before shutdown`);
   }
 
-  private aggregate(e: AuditEvent): void {
+  private aggregate(e: AuditEvent, action: string): void {
     const minute = Math.floor(e.time.getTime() / MINUTE_MS) * MINUTE_MS;
     const table = e.params.table ?? '';
-    const key = `${minute}\u0000${e.tokenId ?? ''}\u0000${table}`;
+    const key = `${minute}\u0000${action}\u0000${e.status}\u0000${e.tokenId ?? ''}\u0000${table}`;
     const records = Number(e.params.records ?? 0) || 0;
     const known = this.exports.get(key);
     if (known) {
@@ -117,7 +131,7 @@ export class AuditLog implements AuditSink {
     }
     if (this.exports.size >= this.keysMax) return this.drop(1);
     this.exports.set(key, {
-      event: { ...e, time: new Date(minute), action: EXPORTS_ACTION, params: { table, signal: e.params.signal ?? '' } },
+      event: { ...e, time: new Date(minute), action, params: { table, signal: e.params.signal ?? '' } },
       requests: 1,
       records,
     });

@@ -58,6 +58,9 @@ export const RETRY_AFTER_MAX_S = 60;
  * sql --timeout-ms): the usage report over a million rows takes about 3 s, and a
  * runaway query must not hold a query slot, a DuckDB thread and memory for ever. */
 export const SQL_TIMEOUT_MS = 30_000;
+/** How often a cancelled statement is interrupted again until it ends: an interrupt that lands as
+ * a query is starting is cleared by DuckDB, and a tenth of a second keeps the overrun short. */
+export const SQL_INTERRUPT_REPEAT_MS = 100;
 
 /** Statements running at once: each may use every core, and ingest keeps its own
  * instance and threads, so more would only slow every query down. */

@@ -14,6 +14,7 @@ import {
   SQL_RESULT_BYTES_MAX,
   SQL_RESULT_ROWS_MAX,
   SQL_TIMEOUT_MS,
+  SQL_INTERRUPT_REPEAT_MS,
 } from '../config/limits.ts';
 import { GrantStore, permissionDeniedMessage } from '../access/grant-store.ts';
 import { OWNER, type Caller } from '../access/types.ts';
@@ -62,7 +63,7 @@ export type QueryEngineOptions = {
 export type ExecuteLimits = { rowLimit?: number; byteLimit?: number };
 
 /** One statement's run: the connection to interrupt and why it was interrupted. */
-type Job = { conn?: Connection; stop?: 'timeout' | 'closed' };
+type Job = { conn?: Connection; stop?: 'timeout' | 'closed'; interrupting?: NodeJS.Timeout };
 
 type Found =
   | { kind: 'table'; key: string; table: WarehouseTable }
@@ -237,6 +238,7 @@ export class QueryEngine {
       throw this.stoppedError(job, started) ?? (await explainMissingFile(e, this.warehouse));
     } finally {
       clearTimeout(timer);
+      clearInterval(job.interrupting);
       this.jobs.delete(job);
       this.slots.release();
     }
@@ -256,9 +258,19 @@ export class QueryEngine {
     if (this.ownsGrants) this.grants.close();
   }
 
+  /**
+   * DuckDB clears a connection's interrupt when a query starts, so one that
+   * lands while the next call is being handed to its thread is lost and the
+   * statement runs on unbounded. A stopped job is therefore interrupted again
+   * every SQL_INTERRUPT_REPEAT_MS until it has ended.
+   */
   private stopJob(job: Job, why: 'timeout' | 'closed'): void {
     job.stop ??= why;
     job.conn?.interrupt();
+    if (job.interrupting === undefined) {
+      job.interrupting = setInterval(() => job.conn?.interrupt(), SQL_INTERRUPT_REPEAT_MS);
+      job.interrupting.unref();
+    }
   }
 
   /** The error a stopped statement ends with, whatever DuckDB said about the interrupt. */

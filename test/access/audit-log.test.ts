@@ -4,7 +4,7 @@
 // bounded; the principal on exported rows and in the usage views' user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { AuditLog, DROPPED_ACTION, EXPORTS_ACTION } from '../../src/access/audit-log.ts';
+import { AuditLog, DROPPED_ACTION, EXPORTS_ACTION, OVERLOADED_ACTION } from '../../src/access/audit-log.ts';
 import { AUDIT_TABLE } from '../../src/access/audit-table.ts';
 import { PRINCIPAL_ATTRIBUTE } from '../../src/access/identity.ts';
 import type { AuditEvent, Principal } from '../../src/access/types.ts';
@@ -165,6 +165,19 @@ describe('AuditLog under a flood', () => {
     const gap = staged.map((l) => JSON.parse(l) as { action_name: string; request_params: Record<string, string> }).filter((r) => r.action_name === DROPPED_ACTION);
     expect(gap.reduce((n, r) => n + Number(r.request_params.count), 0)).toBe(50_000 - kept);
     expect(lines.filter((l) => l.includes('queue is full'))).toHaveLength(1);
+  });
+
+  it('folds refusals for load (429, 503) into one row per token, table, status and minute', async () => {
+    const staged: string[] = [];
+    const log = new AuditLog({ log: () => {}, stage: async (ndjson) => void staged.push(...ndjson.toString().trimEnd().split('\n')) });
+    for (let i = 0; i < 1_000; i++) log.record(event({ action: 'refused', status: 429, requestId: `busy${i}`, params: { table: 'main.tel.a_otel_logs' } }));
+    for (let i = 0; i < 3; i++) log.record(event({ action: 'refused', status: 503, requestId: `down${i}`, params: { table: 'main.tel.a_otel_logs' } }));
+    log.record(event({ action: 'refused', status: 404, requestId: 'missing', params: { table: 'main.tel.nope' } }));
+    await log.close();
+    const rows = staged.map((l) => JSON.parse(l) as { action_name: string; request_params: Record<string, string>; response: { status_code: number } });
+    const perMinute = rows.filter((r) => r.action_name === OVERLOADED_ACTION);
+    expect(perMinute.map((r) => [r.response.status_code, r.request_params.requests]).sort()).toEqual([[429, '1000'], [503, '3']]);
+    expect(rows.filter((r) => r.action_name === 'refused').map((r) => r.response.status_code)).toEqual([404]);
   });
 
   it('never throws into the caller, even when staging fails', async () => {

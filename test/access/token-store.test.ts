@@ -67,7 +67,7 @@ describe('authenticate', () => {
     expect(store.authenticate(`Bearer ${b.secret}`)).toEqual({ ok: false, problem: 'revoked', principal: 'bob' });
     const other = await createToken(path.join(warehouse, 'elsewhere'), { principal: 'x' });
     expect(store.authenticate(`Bearer ${other.secret}`)).toEqual({ ok: false, problem: 'invalid' });
-    now += 86_400_000;
+    now += 86_400_000 + 60_000; // past the expiry, which counts from when the token was created (after `now` was read)
     expect(store.authenticate(`Bearer ${a.secret}`)).toEqual({ ok: false, problem: 'expired', principal: 'alice' });
   });
 

@@ -232,3 +232,25 @@ describe('the processes', () => {
     expect(await new Promise((resolve) => bad.on('exit', (c) => resolve(c)))).toBe(2);
   }, 40_000);
 });
+
+describe('a statement whose time is up as it gets its slot', () => {
+  it('is cancelled, not left running: every one answers within seconds, over many rounds', async () => {
+    const engine = await QueryEngine.open({ warehouse, maxConcurrent: 1, timeoutMs: 300, threads: 1 });
+    const CROSS = 'SELECT count(*) FROM range(100000) a, range(100000) b, range(100000) c';
+    try {
+      for (let round = 0; round < 8; round++) {
+        const started = Date.now();
+        // The second waits for the first's slot and gets it with no time left: its cancel
+        // lands while its query is being started, which DuckDB used to forget.
+        const outcomes = await Promise.allSettled([engine.execute(CROSS), engine.execute(CROSS), engine.execute(CROSS)]);
+        for (const o of outcomes) {
+          expect(o.status).toBe('rejected');
+          expect((o as PromiseRejectedResult).reason).toBeInstanceOf(QueryError);
+        }
+        expect(Date.now() - started, `round ${round}`).toBeLessThan(5_000);
+      }
+    } finally {
+      engine.close();
+    }
+  }, 60_000);
+});
