@@ -66,9 +66,10 @@ describe('render pool', () => {
   it('fails only the requests a dead worker held, with a retryable 500, and goes on', async () => {
     const t = SIGNAL_TYPES.logs.request;
     const body = t.encode(t.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: Array.from({ length: 200_000 }, () => ({ body: { stringValue: 'x' } })) }] }] })).finish();
-    const held = pool.render({ signal: 'logs', encoding: 'protobuf', body });
+    // Its outcome is awaited from the start: the rejection may come before terminate() resolves.
+    const held = failure(pool.render({ signal: 'logs', encoding: 'protobuf', body }));
     await Promise.all(pool.workers.map((w) => w.terminate()));
-    const e = await failure(held);
+    const e = await held;
     expect(e.kind).toBe('internal');
     expect(e.message).toMatch(/render worker stopped/);
     expect(logs.some((l) => /^render worker stopped/.test(l))).toBe(true);
