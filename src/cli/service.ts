@@ -49,13 +49,14 @@ export type Service = {
 };
 
 /**
- * DuckDB threads for the ingest instance: one core is left to the event loop.
- * A flush query runs on its calling thread plus DuckDB's workers, and on two
- * cores a second worker took the core that acknowledgements need, for the
- * length of every flush. Flushes run one at a time (ingest/lane.ts) and are
- * small (a second of rows), so more threads than this buy little.
+ * Threads for the ingest DuckDB, the query DuckDB and the render workers
+ * each: one core is left to the event loop. A flush query runs on its calling
+ * thread plus DuckDB's workers, and on two cores a second worker took the
+ * core that acknowledgements need, for the length of every flush. Flushes run
+ * one at a time (ingest/lane.ts) and are small (a second of rows), so more
+ * threads than this buy little.
  */
-export function ingestDuckDbThreads(cores = os.availableParallelism()): number {
+export function coresBesideEventLoop(cores = os.availableParallelism()): number {
   return Math.max(1, Math.min(4, cores - 1));
 }
 
@@ -103,7 +104,7 @@ export async function startService(
   // No memory limit: a batch that cannot be loaded would stay staged forever.
   // Flush batches are bounded instead (FLUSH_BYTES_MAX), and so is what DuckDB
   // keeps cached between them.
-  const db = await openDuckDb({ threads: ingestDuckDbThreads(), allocatorCacheLimit: INGEST_DUCKDB_CACHE });
+  const db = await openDuckDb({ threads: coresBesideEventLoop(), allocatorCacheLimit: INGEST_DUCKDB_CACHE });
   // What is opened is closed in reverse order, on a failed start as on stop.
   const closers: (() => unknown)[] = [() => tokens.close(), () => staging.release(), () => db.close()];
   const closeAll = async () => {
@@ -117,7 +118,7 @@ export async function startService(
       bytes: pipelineRef?.budget.usedBytes ?? 0,
     }));
     // Started first so its threads have loaded the code before the first large request.
-    const renderPool = RenderPool.start(ingestDuckDbThreads(), log);
+    const renderPool = RenderPool.start(coresBesideEventLoop(), log);
     closers.push(() => renderPool.close());
     const pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log, metrics, renderPool });
     pipelineRef = pipeline;
@@ -139,7 +140,7 @@ export async function startService(
     // Queries get their own DuckDB instance, confined to reading the warehouse.
     // Its threads leave a core to the event loop, as ingest's do: two heavy
     // statements on every core kept /healthz and acknowledgements waiting.
-    const sql = await QueryEngine.open({ warehouse, log, threads: ingestDuckDbThreads(), audit: { sink: audit, reads: true }, ...(config.sqlTimeoutMs !== undefined ? { timeoutMs: config.sqlTimeoutMs } : {}) });
+    const sql = await QueryEngine.open({ warehouse, log, threads: coresBesideEventLoop(), audit: { sink: audit, reads: true }, ...(config.sqlTimeoutMs !== undefined ? { timeoutMs: config.sqlTimeoutMs } : {}) });
     closers.push(() => sql.close());
     let accepting = true;
     const app = createApp({

@@ -1,6 +1,6 @@
 // Lane: the shared one-at-a-time queue that keeps commits from holding every pool thread and core at once.
 import { describe, expect, it } from 'vitest';
-import { ingestDuckDbThreads } from '../../src/cli/service.ts';
+import { coresBesideEventLoop } from '../../src/cli/service.ts';
 import { Lane } from '../../src/ingest/lane.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,8 +41,8 @@ describe('Lane', () => {
   });
 });
 
-describe('ingestDuckDbThreads', () => {
+describe('coresBesideEventLoop', () => {
   it('leaves one core to the event loop, between 1 and 4 threads', () => {
-    expect([1, 2, 3, 4, 8, 64].map((cores) => ingestDuckDbThreads(cores))).toEqual([1, 1, 2, 3, 4, 4]);
+    expect([1, 2, 3, 4, 8, 64].map((cores) => coresBesideEventLoop(cores))).toEqual([1, 1, 2, 3, 4, 4]);
   });
 });
