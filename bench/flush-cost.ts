@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ingestDuckDbThreads } from '../src/cli/service.ts';
+import { coresBesideEventLoop } from '../src/cli/service.ts';
 import { openDuckDb, type Db } from '../src/duckdb/db.ts';
 import { Lane } from '../src/ingest/lane.ts';
 import { SIGNALS } from '../src/ingest/signals.ts';
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       return { during, ms: performance.now() - f0 };
     };
     const together = await timed(flushAll(db, 'all'));
-    const threads = ingestDuckDbThreads();
+    const threads = coresBesideEventLoop();
     const serverDb = await openDuckDb({ threads });
     let inTurn;
     try {
