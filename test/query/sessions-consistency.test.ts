@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryEngine } from '../../src/query/engine.ts';
 import { BREAKDOWNS, usageReport, type UsageReport } from '../../src/query/usage-report.ts';
 import { parseTableName } from '../../src/tables/names.ts';
-import { loadWarehouse, type LoadedWarehouse } from './support.ts';
+import { loadWarehouse, rowObjects, type LoadedWarehouse } from './support.ts';
 import { DAY, PARTIAL_SCHEMA, partialCoverageRequests } from './synthetic.ts';
 
 let loaded: LoadedWarehouse;
@@ -36,10 +36,7 @@ afterAll(async () => {
   await loaded?.svc.stop();
 });
 
-async function objects(sql: string): Promise<Record<string, unknown>[]> {
-  const r = await engine.execute(sql);
-  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
-}
+const objects = (sql: string): Promise<Record<string, unknown>[]> => rowObjects(engine, sql);
 
 const perAgent = (rows: { agent: string; n: number }[]) => Object.fromEntries(rows.map((r) => [r.agent, r.n]));
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);

@@ -1,6 +1,7 @@
 // One warehouse for the query tests: the recorded captures of every client
 // (main.agent_telemetry) and the synthetic sessions (synth.agent_telemetry),
 // landed through the real server, which keeps running for the HTTP tests.
+import type { QueryEngine } from '../../src/query/engine.ts';
 import { parseTableName } from '../../src/tables/names.ts';
 import { loadCaptures, replayCapture, type Capture } from '../support/fixtures.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -75,4 +76,10 @@ export function claudeTokenUsage(email: string, value: number, minute: number) {
   };
   const metric = { name: 'claude_code.token.usage', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [point] } };
   return { resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'claude-code' } }] }, scopeMetrics: [{ metrics: [metric] }] }] };
+}
+
+/** A statement's rows as objects keyed by column name. */
+export async function rowObjects(engine: QueryEngine, sql: string): Promise<Record<string, unknown>[]> {
+  const r = await engine.execute(sql);
+  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryEngine } from '../../src/query/engine.ts';
 import { usageReport } from '../../src/query/usage-report.ts';
-import { loadWarehouse, type LoadedWarehouse } from './support.ts';
+import { loadWarehouse, rowObjects, type LoadedWarehouse } from './support.ts';
 import { DAY, EARLY_DAY, EXPECTED, LOGS_ONLY_DAY } from './synthetic.ts';
 
 let loaded: LoadedWarehouse;
@@ -21,10 +21,7 @@ afterAll(async () => {
   await loaded?.svc.stop();
 });
 
-async function objects(sql: string): Promise<Record<string, unknown>[]> {
-  const r = await engine.execute(sql);
-  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
-}
+const objects = (sql: string): Promise<Record<string, unknown>[]> => rowObjects(engine, sql);
 
 describe('usage_facts over the recorded captures', () => {
   it('counts each agent once per token, from its own metrics, with disjoint token types', async () => {
