@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'method_not_allowed'
   | 'timeout'
   | 'overloaded'
+  | 'rate_limited'
   | 'unavailable'
   | 'internal';
 
@@ -29,13 +30,15 @@ export const ERROR_KINDS: Record<ErrorKind, KindInfo> = {
   // OTLP/HTTP retries only 429, 502, 503 and 504; a body that stopped arriving is not resent.
   timeout: { http: 408, grpc: 4, retryable: false }, // DEADLINE_EXCEEDED
   overloaded: { http: 429, grpc: 8, retryable: true }, // RESOURCE_EXHAUSTED
+  // A policy's rate limit, not the server's backlog: the same answer, counted and audited apart.
+  rate_limited: { http: 429, grpc: 8, retryable: true }, // RESOURCE_EXHAUSTED
   unavailable: { http: 503, grpc: 14, retryable: true }, // UNAVAILABLE
   internal: { http: 500, grpc: 13, retryable: true }, // INTERNAL
 };
 
 export class OtlpError extends Error {
   readonly kind: ErrorKind;
-  /** Seconds a client should wait before retrying (429/503 only). */
+  /** Seconds a client should wait before retrying (429/503 only); a gRPC answer carries it as RetryInfo. */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(kind: ErrorKind, message: string, options?: { retryAfterSeconds?: number; cause?: unknown }) {

@@ -9,11 +9,10 @@ import type { InflightBudget } from '../ingest/budget.ts';
 import type { IngestRequest, IngestResult } from '../ingest/pipeline.ts';
 import { decompress, parseContentEncoding } from '../otlp/compression.ts';
 import type { Signal, WireEncoding } from '../otlp/types.ts';
-import { formatTableName, parseTableName, type TableName } from '../tables/names.ts';
+import { formatTableName, type TableName } from '../tables/names.ts';
 import type { Authorizer } from '../access/types.ts';
-import { SIGNALS } from '../ingest/signals.ts';
-import { tableMissing } from '../ingest/registry.ts';
-import { ALLOW_ALL, checkCredential, permissionDenied, PlainTokenWarnings, type EdgeAuth, type EdgeOutcome } from './auth.ts';
+import { PlainTokenWarnings, type EdgeAuth, type EdgeOutcome } from './auth.ts';
+import { admitExport, authenticateCall, operatorNoteOf, refusalNote, type AdmissionDeps } from '../access/export-admission.ts';
 import { readBody, type BodyReadOptions } from './body.ts';
 import { parseContentType, responseEncoding } from './content-type.ts';
 import { drainUnreadBody, type DrainLimits } from './drain.ts';
@@ -83,32 +82,16 @@ function refuse(c: Context<Env>, err: unknown, encoding: WireEncoding, log: Logg
   return errorResponse(err, encoding, log);
 }
 
-type RequestNoteFields = Parameters<typeof noteRequest>[1];
-
-/**
- * Checks the request's credential. A refusal is counted and noted here (with
- * the problem, for the operator); each route answers it in its own shape.
- */
-function authenticate(c: Context<Env>, opts: AppOptions, warnings: PlainTokenWarnings): EdgeOutcome {
-  const header = c.req.header('authorization');
+/** Checks the request's credential (see access/export-admission.ts). */
+function authenticate(c: Context<Env>, deps: AdmissionDeps): EdgeOutcome {
   const socket = c.env?.incoming?.socket as (typeof c.env.incoming.socket & { encrypted?: boolean }) | undefined;
-  warnings.check(header, socket?.encrypted === true, socket?.remoteAddress);
-  const out = checkCredential(opts.auth, header);
-  if (out.ok) {
-    if (out.principal) noteRequest(c, { tokenId: out.principal.tokenId, principal: out.principal.name });
-  } else {
-    opts.metrics?.authRefusals.inc({ reason: out.problem });
-  }
-  return out;
+  return authenticateCall(deps, {
+    authorization: c.req.header('authorization'),
+    encrypted: socket?.encrypted === true,
+    remote: socket?.remoteAddress,
+    note: (fields) => noteRequest(c, fields),
+  });
 }
-
-/** The note a credential refusal leaves for the log line: the problem, which the answer does not tell. */
-const refusalNote = (out: Extract<EdgeOutcome, { ok: false }>): RequestNoteFields => ({
-  reason: out.status === 401 ? 'unauthenticated' : 'forbidden',
-  message: `${out.message} (${out.problem} credential)`,
-  ...(out.tokenId !== undefined ? { tokenId: out.tokenId } : {}),
-  ...(out.principal !== undefined ? { principal: out.principal } : {}),
-});
 
 /** Databricks' error JSON for a credential refused on a non-OTLP route. */
 function refuseJson(c: Context<Env>, out: Extract<EdgeOutcome, { ok: false }>): Response {
@@ -125,41 +108,24 @@ function notAllowed(opts: AppOptions) {
   };
 }
 
-async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions, warnings: PlainTokenWarnings): Promise<Response> {
+async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions, deps: AdmissionDeps): Promise<Response> {
   const contentType = c.req.header('content-type');
   const replyIn = responseEncoding(contentType);
   const receivedAt = new Date();
   const hold = opts.inflight.open();
   noteRequest(c, { signal });
-  // What the log line should say beyond the client's answer (which must not tell a hidden table from a missing one).
-  let operatorNote: RequestNoteFields | undefined;
   try {
-    if (!opts.accepting()) {
-      throw new OtlpError('unavailable', 'the server is shutting down; retry against another instance or later', {
-        retryAfterSeconds: 1,
-      });
-    }
-    const header = c.req.header(TABLE_HEADER);
-    const fallback = header === undefined ? opts.defaultTable?.(signal) : undefined;
-    noteRequest(c, { table: fallback ? formatTableName(fallback) : header });
-    const who = authenticate(c, opts, warnings);
-    if (!who.ok) {
-      operatorNote = refusalNote(who);
-      throw new OtlpError(who.status === 401 ? 'unauthenticated' : 'forbidden', who.message);
-    }
+    const socket = c.env?.incoming?.socket as (typeof c.env.incoming.socket & { encrypted?: boolean }) | undefined;
+    const { table, principal } = admitExport(deps, {
+      signal,
+      tableName: c.req.header(TABLE_HEADER),
+      authorization: c.req.header('authorization'),
+      encrypted: socket?.encrypted === true,
+      remote: socket?.remoteAddress,
+      note: (fields) => noteRequest(c, fields),
+    });
     const encoding = parseContentType(contentType);
     const contentEncoding = parseContentEncoding(c.req.header('content-encoding'));
-    const table = fallback ?? parseTableName(header);
-    const principal = who.principal;
-    if (principal) {
-      const decision = (opts.authorizer ?? ALLOW_ALL).decide(principal, 'MODIFY', table);
-      if (decision !== 'allowed') {
-        opts.metrics?.authRefusals.inc({ reason: 'forbidden' });
-        const full = formatTableName(table);
-        operatorNote = { reason: 'forbidden', message: `${principal.name} lacks MODIFY on ${full}${decision === 'hidden' ? ' and may not see it (answered as not found)' : ''}` };
-        throw decision === 'hidden' ? tableMissing(full, SIGNALS[signal].tableKind) : new OtlpError('forbidden', permissionDenied('MODIFY', full));
-      }
-    }
     const raw = await readBody(c.env.incoming, opts.bodyBytesMax, { hold, ...opts.bodyTimeouts });
     noteRequest(c, { receivedBytes: raw.length });
     const body = await decompress(raw, contentEncoding, opts.bodyBytesMax);
@@ -179,7 +145,8 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions, w
   } catch (e) {
     // A body left unread is drained after the answer (see the middleware in createApp).
     const res = refuse(c, e, replyIn, opts.log);
-    if (operatorNote) noteRequest(c, operatorNote);
+    const more = operatorNoteOf(e);
+    if (more) noteRequest(c, more);
     return res;
   } finally {
     hold.release();
@@ -188,7 +155,14 @@ async function handleExport(c: Context<Env>, signal: Signal, opts: AppOptions, w
 
 export function createApp(opts: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
-  const warnings = new PlainTokenWarnings(opts.log);
+  const deps: AdmissionDeps = {
+    auth: opts.auth,
+    authorizer: opts.authorizer,
+    metrics: opts.metrics,
+    defaultTable: opts.defaultTable,
+    accepting: opts.accepting,
+    warnings: new PlainTokenWarnings(opts.log),
+  };
   const routes = new Set(['/healthz', '/metrics', SQL_ROUTE, ...SIGNAL_PATHS.flatMap(([, s]) => [`/api/2.0/otel/v1/${s}`, `/v1/${s}`])]);
   // Registered first, so it sees every answer, the drained ones included.
   app.use(
@@ -211,7 +185,7 @@ export function createApp(opts: AppOptions): Hono<Env> {
   if (metrics) {
     // Metrics name tables and principals' traffic, so they need a token when auth is on.
     app.get('/metrics', async (c) => {
-      const who = authenticate(c, opts, warnings);
+      const who = authenticate(c, deps);
       if (!who.ok) return refuseJson(c, who);
       const { contentType, body } = await metrics.exposition();
       return c.body(body, 200, { 'content-type': contentType });
@@ -219,7 +193,7 @@ export function createApp(opts: AppOptions): Hono<Env> {
   }
   app.get('/healthz', (c) => c.json({ status: opts.accepting() ? 'ok' : 'stopping' }, opts.accepting() ? 200 : 503));
   for (const [signal, suffix] of SIGNAL_PATHS) {
-    const handler = (c: Context<Env>) => handleExport(c, signal, opts, warnings);
+    const handler = (c: Context<Env>) => handleExport(c, signal, opts, deps);
     for (const route of [`/api/2.0/otel/v1/${suffix}`, `/v1/${suffix}`]) {
       app.post(route, handler);
       // Every other method, HEAD included (Hono serves it as GET without the body).
@@ -230,7 +204,7 @@ export function createApp(opts: AppOptions): Hono<Env> {
   const sql = opts.sql;
   if (sql) {
     app.post(SQL_ROUTE, (c) => {
-      const who = authenticate(c, opts, warnings);
+      const who = authenticate(c, deps);
       return who.ok ? handleStatement(c, sql, opts.metrics, who.principal) : refuseJson(c, who);
     });
   }

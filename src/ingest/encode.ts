@@ -2,6 +2,8 @@
 // whether it runs on the event loop (in slices) or on a render worker (in one
 // go). Pure: it reads the body and writes a buffer, nothing else.
 import { stampPrincipal } from '../access/identity.ts';
+import { applyPrivacy } from '../policy/privacy-apply.ts';
+import type { PrivacyPlan } from '../policy/types.ts';
 import { decodeRequest } from '../otlp/codec.ts';
 import type { Signal, WireEncoding } from '../otlp/types.ts';
 import { recordsOverCap } from '../tables/record-count.ts';
@@ -14,6 +16,8 @@ export type EncodeInput = {
   body: Uint8Array;
   /** The token's principal, stamped on every row's resource (see access/identity.ts); undefined without a token. */
   principal?: string | undefined;
+  /** The privacy rules for the request's table, applied to the decoded request before rendering. */
+  privacy?: PrivacyPlan | undefined;
 };
 
 /**
@@ -24,7 +28,7 @@ export type EncodeInput = {
 export function encodeRequest(req: EncodeInput, caps: RenderCaps, startedAt = performance.now()): RenderResult | Promise<RenderResult> {
   const desc = SIGNALS[req.signal];
   if (req.encoding === 'protobuf' && recordsOverCap(req.signal, req.body, caps.rowsMax)) throw tooManyRows(caps);
-  const decoded = stampPrincipal(req.signal, decodeRequest(req.signal, req.body, req.encoding), req.principal);
+  const decoded = stampPrincipal(req.signal, applyPrivacy(req.signal, decodeRequest(req.signal, req.body, req.encoding), req.privacy), req.principal);
   const job = new RenderJob(caps, startedAt);
   // Each signal's decode/render pair is typed by its own request shape.
   return job.run((desc.steps as (j: RenderJob, r: typeof decoded) => RenderSteps)(job, decoded));

@@ -20,6 +20,7 @@ import { SIGNALS, signalForKind } from './signals.ts';
 import { TableWriter } from './table-writer.ts';
 import type { ServiceMetrics } from '../observe/metrics.ts';
 import type { Principal } from '../access/types.ts';
+import type { IngestPolicy, PolicySubject, PrivacyPlan } from '../policy/types.ts';
 
 export type IngestRequest = {
   signal: Signal;
@@ -42,6 +43,8 @@ export type PipelineOptions = {
   metrics?: ServiceMetrics | undefined;
   /** Where large requests are decoded and rendered (the server has one; replay and tests may not). */
   renderPool?: RenderPool | undefined;
+  /** Rate limits and privacy rules (serve --policy), applied before anything is staged. */
+  policy?: IngestPolicy | undefined;
 };
 
 type Batch = { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestResult };
@@ -58,7 +61,7 @@ type Batch = { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestR
  * Bodies of RENDER_OFFLOAD_BYTES_MIN and more go to a render worker instead,
  * when the pipeline has one: their decoding alone would hold the loop.
  */
-function encodeBatch(req: IngestRequest, caps: RenderCaps, pool: RenderPool | undefined): Batch | Promise<Batch> {
+function encodeBatch(req: IngestRequest, caps: RenderCaps, pool: RenderPool | undefined, privacy: PrivacyPlan | undefined): Batch | Promise<Batch> {
   const desc = SIGNALS[req.signal];
   const batch = (r: RenderResult): Batch => {
     renderStats.rejectedRecords += r.rejected;
@@ -67,9 +70,9 @@ function encodeBatch(req: IngestRequest, caps: RenderCaps, pool: RenderPool | un
   };
   if (pool && req.body.length >= RENDER_OFFLOAD_BYTES_MIN) {
     if (req.encoding === 'protobuf' && recordsOverCap(req.signal, req.body, caps.rowsMax)) throw tooManyRows(caps);
-    return pool.render({ signal: req.signal, encoding: req.encoding, body: req.body, principal: req.principal?.name }).then(batch);
+    return pool.render({ signal: req.signal, encoding: req.encoding, body: req.body, principal: req.principal?.name, privacy }).then(batch);
   }
-  const out = encodeRequest({ signal: req.signal, encoding: req.encoding, body: req.body, principal: req.principal?.name }, caps);
+  const out = encodeRequest({ signal: req.signal, encoding: req.encoding, body: req.body, principal: req.principal?.name, privacy }, caps);
   return out instanceof Promise ? out.then(batch) : batch(out);
 }
 
@@ -135,11 +138,15 @@ export class Pipeline {
         retryAfterSeconds: this.budget.retryAfterSeconds(),
       });
     }
-    const pending = encodeBatch(req, this.caps, this.opts.renderPool);
+    const policy = this.opts.policy;
+    const subject: PolicySubject = { principal: req.principal, table: req.table, signal: req.signal };
+    policy?.rates?.admitRequest(subject, req.body.length);
+    const pending = encodeBatch(req, this.caps, this.opts.renderPool, policy?.privacy?.planFor(subject));
     const batch = pending instanceof Promise ? await pending : pending;
     if (pending instanceof Promise && this.closed) {
       throw new OtlpError('unavailable', 'the server is shutting down', { retryAfterSeconds: 1 });
     }
+    if (batch.result.rows > 0) policy?.rates?.admitRecords(subject, batch.result.rows);
     if (batch.ndjson) {
       await (await this.writerFor(handle)).append(batch.ndjson, batch.result.rows, batch.lineBytesMax);
       this.opts.metrics?.stagedBytes.inc({ table: handle.fullName }, batch.ndjson.length);

@@ -7,9 +7,10 @@ import { Worker } from 'node:worker_threads';
 import { OtlpError, type ErrorKind } from '../errors.ts';
 import type { Signal, WireEncoding } from '../otlp/types.ts';
 import type { EncodeInput } from './encode.ts';
+import type { PrivacyPlan } from '../policy/types.ts';
 import type { RenderResult } from '../tables/render/job.ts';
 
-export type RenderTask = { id: number; signal: Signal; encoding: WireEncoding; body: ArrayBuffer; principal?: string | undefined };
+export type RenderTask = { id: number; signal: Signal; encoding: WireEncoding; body: ArrayBuffer; principal?: string | undefined; privacy?: PrivacyPlan | undefined };
 export type RenderReply =
   | { id: number; ok: true; ndjson: ArrayBuffer | undefined; rows: number; lineBytesMax: number; rejected: number; rejectReasons: string[] }
   | { id: number; ok: false; kind: ErrorKind; message: string; retryAfterSeconds?: number | undefined };
@@ -79,7 +80,7 @@ export class RenderPool {
   }
 
   /** Decodes and renders on the least busy worker. The body is copied: the caller keeps its own (capture). */
-  render({ signal, encoding, body, principal }: EncodeInput): Promise<RenderResult> {
+  render({ signal, encoding, body, principal, privacy }: EncodeInput): Promise<RenderResult> {
     if (this.closed) return Promise.reject(new OtlpError('unavailable', 'the server is shutting down', { retryAfterSeconds: 1 }));
     const slot = this.slots.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
     const copy = new ArrayBuffer(body.byteLength);
@@ -88,7 +89,7 @@ export class RenderPool {
     return new Promise<RenderResult>((resolve, reject) => {
       slot.waiting.set(id, { resolve, reject });
       slot.worker.ref();
-      const task: RenderTask = { id, signal, encoding, body: copy, principal };
+      const task: RenderTask = { id, signal, encoding, body: copy, principal, privacy };
       slot.worker.postMessage(task, [copy]);
     });
   }

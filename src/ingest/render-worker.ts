@@ -26,7 +26,7 @@ port.on('message', (task: RenderTask) => {
   let reply: RenderReply;
   const transfer: ArrayBuffer[] = [];
   try {
-    const input: EncodeInput = { signal: task.signal, encoding: task.encoding, body: new Uint8Array(task.body), principal: task.principal };
+    const input: EncodeInput = { signal: task.signal, encoding: task.encoding, body: new Uint8Array(task.body), principal: task.principal, privacy: task.privacy };
     const r = encodeRequest(input, CAPS);
     if (r instanceof Promise) throw new Error('a render without slices yielded');
     const ndjson = r.ndjson ? ownBuffer(r.ndjson) : undefined;
