@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { POLICY_RELOAD_POLL_MS } from '../config/limits.ts';
-import { parsePolicyText, loadPolicyFile, type PolicyDocument } from './document.ts';
+import { parsePolicyText, type PolicyDocument } from './document.ts';
 import { summarizeLimits } from './limits-config.ts';
 import { PolicyError } from './policy-error.ts';
 import { summarizePrivacy } from './privacy-config.ts';
@@ -40,6 +40,17 @@ async function stampOf(file: string): Promise<string> {
 
 const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+const unreadable = (file: string, e: unknown): PolicyError =>
+  new PolicyError('', `cannot read policy file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+
+function parseWithFile(text: string, file: string): PolicyDocument {
+  try {
+    return parsePolicyText(text, file);
+  } catch (e) {
+    throw e instanceof PolicyError ? new PolicyError('', `policy file ${file}: ${e.message}`) : e;
+  }
+}
+
 /** Reads the file at start; throws PolicyError naming the file and the setting. */
 export async function openPolicyFile(opts: {
   file: string;
@@ -51,9 +62,16 @@ export async function openPolicyFile(opts: {
   const { log } = opts;
   // Taken before reading, so a change made while it is read is still seen.
   let applied = await stampOf(opts.file);
-  let current = loadPolicyFile(opts.file);
+  // The text is read once, so the hash is of what was parsed even if the file changes meanwhile.
+  let text: string;
+  try {
+    text = await readFile(opts.file, 'utf8');
+  } catch (e) {
+    throw unreadable(opts.file, e);
+  }
+  let current = parseWithFile(text, opts.file);
   const file = current.file;
-  let appliedHash = hashOf(await readFile(file, 'utf8').catch(() => ''));
+  let appliedHash = hashOf(text);
   let seen = applied;
   const stats: PolicyReloadStats = { reloads: 0, failures: 0 };
   let queue: Promise<unknown> = Promise.resolve();
@@ -65,7 +83,7 @@ export async function openPolicyFile(opts: {
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      return failed(reason, new PolicyError('', `cannot read policy file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+      return failed(reason, unreadable(file, e));
     }
     const hash = hashOf(text);
     // A touch or a save without change: nothing to swap, nothing to log.

@@ -24,6 +24,12 @@ async function until(check: () => boolean, what: string, ms = 5_000): Promise<vo
   }
 }
 
+/** As editors and config managers save: write aside, rename over (never a half-written file). */
+async function save(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.tmp`, text);
+  await rename(`${file}.tmp`, file);
+}
+
 const rate = (w: PolicyWatcher) => w.current().limits.global?.rates.requests?.perMinute;
 
 async function start(text: string) {
@@ -50,20 +56,20 @@ describe('the policy file', () => {
   it('takes a changed file into force, written in place or renamed over, and logs it', async () => {
     const { file, logs, outcomes, w } = await start('[limits.global]\nrequests_per_minute = 10\n');
     expect(rate(w)).toBe(10);
+    // In place (a poll on a loaded machine may catch it half-written: only the end state is asserted).
     await writeFile(file, '[limits.global]\nrequests_per_minute = 20\n');
     await until(() => rate(w) === 20, 'in-place write');
-    expect(logs).toEqual([`policy reloaded from ${file} (changed; 1 rate limit, 0 privacy rules)`]);
-    // An editor's save: write a temporary file, rename it over the policy.
-    await writeFile(`${file}.tmp`, '[limits.global]\nrequests_per_minute = 30\n[limits.default_user]\nrecords_per_minute = 5\n');
-    await rename(`${file}.tmp`, file);
+    expect(logs.at(-1)).toBe(`policy reloaded from ${file} (changed; 1 rate limit, 0 privacy rules)`);
+    const before = logs.length;
+    await save(file, '[limits.global]\nrequests_per_minute = 30\n[limits.default_user]\nrecords_per_minute = 5\n');
     await until(() => rate(w) === 30, 'rename-over');
-    expect(logs[1]).toBe(`policy reloaded from ${file} (changed; 2 rate limits, 0 privacy rules)`);
-    expect(outcomes).toEqual(['ok', 'ok']);
+    expect(logs.slice(before)).toEqual([`policy reloaded from ${file} (changed; 2 rate limits, 0 privacy rules)`]);
+    expect(outcomes.at(-1)).toBe('ok');
   });
 
   it('keeps the last good policy when the file breaks, says why once, and takes the fix', async () => {
     const { file, logs, outcomes, w } = await start('[limits.global]\nrequests_per_minute = 10\n');
-    await writeFile(file, '[limits.global]\nrequests_per_minut = 20\n');
+    await save(file, '[limits.global]\nrequests_per_minut = 20\n');
     await until(() => logs.length > 0, 'refusal logged');
     expect(logs[0]).toBe(
       `policy reload from ${file} (changed) refused: limits.global.requests_per_minut: unknown setting; a limit has requests_per_minute, requests_burst, records_per_minute, records_burst, bytes_per_minute, bytes_burst; the policy in force stays (1 rate limit, 0 privacy rules)`,
@@ -72,10 +78,10 @@ describe('the policy file', () => {
     // The same broken file is not refused again at every poll.
     await new Promise((r) => setTimeout(r, 200));
     expect(logs).toHaveLength(1);
-    await writeFile(file, 'not = [toml');
+    await save(file, 'not = [toml');
     await until(() => logs.length > 1, 'TOML error logged');
     expect(logs[1]).toMatch(/refused: not valid TOML at line 1/);
-    await writeFile(file, '[limits.global]\nrequests_per_minute = 40\n');
+    await save(file, '[limits.global]\nrequests_per_minute = 40\n');
     await until(() => rate(w) === 40, 'fixed file');
     expect(outcomes).toEqual(['failed', 'failed', 'ok']);
     await rm(file);
