@@ -21,6 +21,8 @@ export const EXPORTS_ACTION = 'exportsPerMinute';
 export const DROPPED_ACTION = 'auditEventsDropped';
 /** 429s and 503s (retried by exporters, in floods when the server is busiest), one row per token, table, status and minute. */
 export const OVERLOADED_ACTION = 'overloadedPerMinute';
+/** Refusals by the policy's rate limits, one row per token, table, limit and minute: apart from load, as they answer to a setting. */
+export const RATE_LIMITED_ACTION = 'rateLimitedPerMinute';
 
 /**
  * The per-minute row an event is folded into, if any: accepted exports, and
@@ -29,6 +31,7 @@ export const OVERLOADED_ACTION = 'overloadedPerMinute';
  */
 function perMinuteAction(e: AuditEvent): string | undefined {
   if (e.action === EXPORT_ACTION && e.status === 200) return EXPORTS_ACTION;
+  if (e.action === 'refused' && e.params.reason === 'rate_limited') return RATE_LIMITED_ACTION;
   if (e.action === 'refused' && (e.status === 429 || e.status === 503)) return OVERLOADED_ACTION;
   return undefined;
 }
@@ -118,7 +121,8 @@ export class AuditLog implements AuditSink {
   private aggregate(e: AuditEvent, action: string): void {
     const minute = Math.floor(e.time.getTime() / MINUTE_MS) * MINUTE_MS;
     const table = e.params.table ?? '';
-    const key = `${minute}\u0000${action}\u0000${e.status}\u0000${e.tokenId ?? ''}\u0000${table}`;
+    const limit = e.params.limit;
+    const key = `${minute}\u0000${action}\u0000${e.status}\u0000${e.tokenId ?? ''}\u0000${table}\u0000${limit ?? ''}`;
     const records = Number(e.params.records ?? 0) || 0;
     const known = this.exports.get(key);
     if (known) {
@@ -131,7 +135,7 @@ export class AuditLog implements AuditSink {
     }
     if (this.exports.size >= this.keysMax) return this.drop(1);
     this.exports.set(key, {
-      event: { ...e, time: new Date(minute), action, params: { table, signal: e.params.signal ?? '' } },
+      event: { ...e, time: new Date(minute), action, params: { table, signal: e.params.signal ?? '', ...(limit !== undefined ? { limit } : {}) } },
       requests: 1,
       records,
     });

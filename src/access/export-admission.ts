@@ -46,7 +46,8 @@ const operatorNotes = new WeakMap<object, RequestNote>();
 /** The operator's note of a refusal thrown by admitExport, if it has one. */
 export const operatorNoteOf = (e: unknown): RequestNote | undefined => (typeof e === 'object' && e !== null ? operatorNotes.get(e) : undefined);
 
-function withNote(e: OtlpError, note: RequestNote): OtlpError {
+/** Attaches the operator's note to a refusal (the policy's rate limits leave the limit's identifier). */
+export function withNote(e: OtlpError, note: RequestNote): OtlpError {
   operatorNotes.set(e, note);
   return e;
 }

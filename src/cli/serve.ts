@@ -6,12 +6,13 @@ import { stagingCorruption } from '../wal/corruption.ts';
 import { checkFolderOption, warehouseFromArgs } from './table-arg.ts';
 import { createLogger, lineLog } from '../observe/logger.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
+import { describePolicy } from '../policy/policy-file.ts';
 
 export const SERVE_HELP = `usage: otlp2delta serve [--host H] [--port P] [--warehouse DIR] [--staging DIR]
          [--default-table-prefix C.S.P] [--flush-interval-ms N] [--max-body-bytes N]
          [--max-staging-bytes N] [--max-inflight-bytes N] [--capture DIR] [--auto-optimize]
          [--sql-timeout-ms N] [--log-format text|json] [--access-log] [--auth auto|required|off]
-         [--tls-cert FILE] [--tls-key FILE]
+         [--tls-cert FILE] [--tls-key FILE] [--policy FILE]
 
 Receives OTLP/HTTP (protobuf or JSON) on POST /api/2.0/otel/v1/{metrics,logs,traces}
 and /v1/{metrics,logs,traces}; the X-Databricks-UC-Table-Name header names the table.
@@ -47,6 +48,10 @@ options:
   --tls-key FILE         the certificate's unencrypted PEM private key (env OTLP2DELTA_TLS_KEY)
                          Both files are reloaded on SIGHUP and when they change; a pair that does
                          not load or match is refused and the current certificate kept.
+  --policy FILE          rate limits and privacy rules (TOML, see examples/policy.toml)
+                         (env OTLP2DELTA_POLICY); a file with an error refuses the start. It is
+                         reloaded on SIGHUP and when it changes; a changed file with an error is
+                         refused, the policy in force kept, and the log names the error.
 
 GET /metrics serves Prometheus metrics (a token is needed when auth is on) and GET /healthz a
 health check (always open), on the same address.
@@ -73,6 +78,7 @@ export async function runServe(argv: string[]): Promise<number> {
       auth: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      policy: { type: 'string' },
     },
     SERVE_HELP,
   );
@@ -102,6 +108,7 @@ export async function runServe(argv: string[]): Promise<number> {
         auth: values.auth,
         tlsCert: values['tls-cert'],
         tlsKey: values['tls-key'],
+        policy: values.policy,
       },
       process.env,
     );
@@ -117,23 +124,27 @@ export async function runServe(argv: string[]): Promise<number> {
   // Handlers go in before anything else: a supervisor may signal as soon as it
   // sees the start line, or while recovery still runs.
   const stopRequested = waitForStopSignals(log);
-  // SIGHUP would end the process by default; with TLS it means "reload the certificate".
+  // SIGHUP would end the process by default; with TLS or a policy file it
+  // means "reload the certificate and the policy".
   let service: Service | undefined;
   const onHangup = () => {
-    if (service?.tls) void service.tls.reload('SIGHUP');
-    else log('SIGHUP: the server is still starting; the certificate files are read as it starts');
+    if (!service) return log('SIGHUP: the server is still starting; the certificate and policy files are read as it starts');
+    if (service.tls) void service.tls.reload('SIGHUP');
+    if (service.policy) void service.policy.reload('SIGHUP');
   };
-  if (config.tls) process.on('SIGHUP', onHangup);
+  const hangups = config.tls !== undefined || config.policyFile !== undefined;
+  if (hangups) process.on('SIGHUP', onHangup);
   try {
     service = await startService(config, log, logger);
   } catch (e) {
-    if (config.tls) process.off('SIGHUP', onHangup);
+    if (hangups) process.off('SIGHUP', onHangup);
     // A certificate pair that cannot be used is a configuration mistake, like a bad folder option.
     if (e instanceof TlsFileError) throw new UsageError(e.message);
     throw e;
   }
   const capture = config.capture === undefined ? '' : ` capture ${config.capture}`;
-  log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture} auth: ${service.authNote}`);
+  const policy = service.policy ? ` policy ${service.policy.file} (${describePolicy(service.policy.current())})` : '';
+  log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture}${policy} auth: ${service.authNote}`);
   if (service.tls) {
     log(`TLS 1.2 or later with ${describeCertificate(service.tls.current().leaf)}; reloaded on SIGHUP or when ${config.tls?.certFile} or ${config.tls?.keyFile} change`);
   }

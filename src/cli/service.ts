@@ -29,6 +29,11 @@ import type { Authorizer } from '../access/types.ts';
 import { UsageError } from './usage.ts';
 import { startAuditLog } from '../access/audit-service.ts';
 import type { AuditLog } from '../access/audit-log.ts';
+import { openPolicyFile, type PolicyWatcher } from '../policy/policy-file.ts';
+import { PolicyError } from '../policy/policy-error.ts';
+import { createRateGate } from '../policy/rate-gate.ts';
+import { createPrivacyRules } from '../policy/privacy-rules.ts';
+import type { IngestPolicy } from '../policy/types.ts';
 
 export type Service = {
   url: string;
@@ -44,6 +49,8 @@ export type Service = {
   audit: AuditLog;
   /** With serve --tls-cert/--tls-key: reloads the pair (SIGHUP) and counts reloads and handshake failures. */
   tls?: CertificateReloader;
+  /** With serve --policy: the policy file in force (reload() re-reads it, as SIGHUP does). */
+  policy?: PolicyWatcher;
   /** Stops intake, commits everything staged, closes. Safe to call twice. */
   stop(): Promise<boolean>;
 };
@@ -81,6 +88,17 @@ export async function startService(
   // before staged rows are recovered or the port is opened.
   const tlsStamp = config.tls ? await stampOf(config.tls) : '';
   const tlsMaterial = config.tls ? await loadTlsMaterial(config.tls) : undefined;
+  // A policy file with an error is a configuration mistake too: nothing runs under half a policy.
+  // Metrics do not exist yet: reload outcomes are counted through this indirection.
+  let countReload: (outcome: 'ok' | 'failed') => void = () => undefined;
+  let policyFile: PolicyWatcher | undefined;
+  try {
+    policyFile = config.policyFile === undefined
+      ? undefined
+      : await openPolicyFile({ file: config.policyFile, log, onReload: (o) => countReload(o), ...(config.policyPollMs !== undefined ? { pollMs: config.policyPollMs } : {}) });
+  } catch (e) {
+    throw e instanceof PolicyError ? new UsageError(e.message) : e;
+  }
   // Before anything is staged: a folder that cannot take writes would get
   // rows acknowledged that can never be committed.
   await ensureWritableFolder(warehouse, 'warehouse');
@@ -91,6 +109,7 @@ export async function startService(
   try {
     auth = resolveAuth(config.auth ?? 'auto', config.host, tokens);
   } catch (e) {
+    policyFile?.stop();
     await tokens.close();
     throw e instanceof AuthStartRefusal ? new UsageError(e.message) : e;
   }
@@ -98,6 +117,7 @@ export async function startService(
   try {
     staging = await openStaging(config.staging);
   } catch (e) {
+    policyFile?.stop();
     await tokens.close();
     throw e;
   }
@@ -106,7 +126,7 @@ export async function startService(
   // keeps cached between them.
   const db = await openDuckDb({ threads: coresBesideEventLoop(), allocatorCacheLimit: INGEST_DUCKDB_CACHE });
   // What is opened is closed in reverse order, on a failed start as on stop.
-  const closers: (() => unknown)[] = [() => tokens.close(), () => staging.release(), () => db.close()];
+  const closers: (() => unknown)[] = [() => policyFile?.stop(), () => tokens.close(), () => staging.release(), () => db.close()];
   const closeAll = async () => {
     for (const close of closers.reverse().splice(0)) await close();
   };
@@ -120,7 +140,13 @@ export async function startService(
     // Started first so its threads have loaded the code before the first large request.
     const renderPool = RenderPool.start(coresBesideEventLoop(), log);
     closers.push(() => renderPool.close());
-    const pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log, metrics, renderPool });
+    const watched = policyFile;
+    countReload = (outcome) => metrics.policyReloads.inc({ outcome });
+    const policy: IngestPolicy | undefined = watched && {
+      rates: createRateGate({ read: () => watched.current().limits, onRefused: (limit) => metrics.rateLimited.inc({ limit }) }),
+      privacy: createPrivacyRules(() => watched.current().privacy),
+    };
+    const pipeline = await Pipeline.start({ warehouse, db, staging, limits: config.limits, log, metrics, renderPool, policy });
     pipelineRef = pipeline;
     const audit = await startAuditLog(pipeline, warehouse, log);
     const eventLog = events ?? eventLogFromLines(log);
@@ -193,7 +219,7 @@ export async function startService(
       return stopping;
     };
     const scheme = server.secure ? 'https' : 'http';
-    return { url: `${scheme}://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, tokens, authNote: auth.note, audit, ...(tls ? { tls } : {}), stop };
+    return { url: `${scheme}://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, tokens, authNote: auth.note, audit, ...(tls ? { tls } : {}), ...(policyFile ? { policy: policyFile } : {}), stop };
   } catch (e) {
     await closeAll();
     throw e;

@@ -272,3 +272,14 @@ export const TLS_HANDSHAKE_LOG_BURST = 5;
  * round trips, well under a second, so 10 s leaves room for slow links while connections that
  * open and send nothing cannot hold sockets for two minutes each. */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+// --- policy file and rate limits ---
+
+/** How often a running server checks the policy file for a change: a changed limit is in force
+ * within two polls (a change is acted on once the file has stayed the same for one poll, so an
+ * editor's half-written file is not reported as broken), while a stat every 2 s costs nothing. */
+export const POLICY_RELOAD_POLL_MS = 2_000;
+/** Rate-limit buckets kept in memory (about 100 bytes each, so at most ~10 MB): global, group and
+ * per-principal limits are bounded by the policy file, and default-per-user buckets by the
+ * warehouse's tokens, so this is reached only with that many active principals; past it the
+ * longest idle bucket is forgotten, which loses nothing once it has refilled. */
+export const RATE_BUCKETS_MAX = 100_000;

@@ -31,6 +31,10 @@ export type ServeConfig = {
   tls?: { certFile: string; keyFile: string } | undefined;
   /** How often the TLS files are checked for a replacement; TLS_RELOAD_POLL_MS unless set (tests). */
   tlsPollMs?: number;
+  /** serve --policy: rate limits and privacy rules, reloaded on change or SIGHUP. */
+  policyFile?: string | undefined;
+  /** How often the policy file is checked for a change; POLICY_RELOAD_POLL_MS unless set (tests). */
+  policyPollMs?: number;
   /** Rejection lines per reason and table a window; REJECTION_LOG_BURST unless set (tests). */
   rejectionLogBurst?: number;
 };
@@ -53,6 +57,7 @@ export type ServeInputs = {
   auth?: string | undefined;
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
+  policy?: string | undefined;
 };
 
 /** Both files or neither: a certificate without its key (or the reverse) is a mistake, not plain HTTP. */
@@ -112,6 +117,8 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
   }
   const auth = flags.auth ?? env.OTLP2DELTA_AUTH ?? 'auto';
   if (!(AUTH_MODES as readonly string[]).includes(auth)) throw new Error(`--auth must be ${AUTH_MODES.join(', ')}, got ${JSON.stringify(auth)}`);
+  const policyFile = flags.policy ?? env.OTLP2DELTA_POLICY;
+  if (policyFile !== undefined && policyFile.trim() === '') throw new Error(`${flags.policy !== undefined ? '--policy' : 'OTLP2DELTA_POLICY'} must name a file`);
   return {
     host,
     port,
@@ -126,5 +133,6 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
     accessLog: flags.accessLog ?? false,
     auth: auth as AuthMode,
     tls: tlsFiles(flags, env),
+    policyFile: policyFile === undefined ? undefined : path.resolve(policyFile),
   };
 }

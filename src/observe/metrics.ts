@@ -32,6 +32,8 @@ export class ServiceMetrics {
   readonly sqlStatements = this.counter('otlp2delta_sql_statements_total', 'SQL statements run through POST /api/2.0/sql/statements, by outcome', ['outcome']);
   readonly sqlSeconds = this.histogram('otlp2delta_sql_duration_seconds', 'Time to run one SQL statement and read its answer', SQL_BUCKETS, []);
   readonly authRefusals = this.counter('otlp2delta_auth_refusals_total', 'Requests refused by authentication or authorization, by reason (missing, invalid, expired, revoked, forbidden)', ['reason']);
+  readonly rateLimited = this.counter('otlp2delta_rate_limited_total', 'Requests refused by a rate limit of the policy file, by limit (its setting, e.g. limits.groups.eng.records_per_minute)', ['limit']);
+  readonly policyReloads = this.counter('otlp2delta_policy_reloads_total', 'Policy file reloads after a change or SIGHUP, by outcome (ok; failed: the policy in force stays)', ['outcome']);
   readonly logLinesSuppressed = this.counter('otlp2delta_log_rejections_suppressed_total', 'Rejection log lines left out by the per-reason-and-table rate limit (the refusals are still counted in otlp2delta_http_requests_total)');
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {

@@ -23,6 +23,8 @@ export type RequestNote = {
   /** The caller's token id and principal, when known (never the secret). */
   tokenId?: string;
   principal?: string;
+  /** The policy's rate limit that refused the request (its stable identifier). */
+  limit?: string;
 };
 
 export type OutcomeSinks = {
@@ -96,6 +98,7 @@ export function reportOutcome(sinks: OutcomeSinks, o: Outcome): void {
     if (note.signal !== undefined) params.signal = note.signal;
     if (note.rows !== undefined) params.records = String(note.rows);
     if (status >= 400) params.reason = reason;
+    if (note.limit !== undefined) params.limit = note.limit;
     sinks.audit.record({
       time: new Date(),
       principal: note.principal,

@@ -22,7 +22,7 @@ export type TestService = {
 };
 
 export async function startTestService(
-  opts: { flushIntervalMs?: number; maxBodyBytes?: number; capture?: string; flushRowsMax?: number; rejectionLogBurst?: number; tls?: { certFile: string; keyFile: string }; tlsPollMs?: number; warehouse?: string } = {},
+  opts: { flushIntervalMs?: number; maxBodyBytes?: number; capture?: string; flushRowsMax?: number; rejectionLogBurst?: number; tls?: { certFile: string; keyFile: string }; tlsPollMs?: number; warehouse?: string; policy?: string; policyPollMs?: number } = {},
 ): Promise<TestService> {
   // An existing warehouse (a test that prepared it with the CLI), or a fresh one.
   const warehouse = opts.warehouse ?? (await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-test-')));
@@ -36,10 +36,12 @@ export async function startTestService(
       capture: opts.capture,
       tlsCert: opts.tls?.certFile,
       tlsKey: opts.tls?.keyFile,
+      policy: opts.policy,
     },
     {},
   );
   if (opts.tlsPollMs !== undefined) config.tlsPollMs = opts.tlsPollMs;
+  if (opts.policyPollMs !== undefined) config.policyPollMs = opts.policyPollMs;
   if (opts.flushRowsMax !== undefined) config.limits.flushRowsMax = opts.flushRowsMax;
   // Each test looks for the line of its own refusal, so the burst of the
   // rejection log's rate limit is raised past what one test file sends.
