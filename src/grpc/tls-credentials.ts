@@ -31,7 +31,12 @@ export class ReloadableIdentity implements experimental.CertificateProvider {
 
   addIdentityCertificateListener(listener: IdentityListener): void {
     this.listeners.add(listener);
-    listener(this.latest);
+    // Delivered on the next microtask: grpc-js asks for the pair before it
+    // registers the server that should receive it, so a synchronous answer
+    // would be lost and every connection dropped as having no certificate.
+    queueMicrotask(() => {
+      if (this.listeners.has(listener)) listener(this.latest);
+    });
   }
 
   removeIdentityCertificateListener(listener: IdentityListener): void {
