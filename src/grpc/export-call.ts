@@ -71,13 +71,14 @@ async function answer(deps: ExportCallDeps, signal: Signal, call: Call, note: (f
     const result = await ingestWaitingForRoom(deps.ingestor, request, { ...deps.backlog, giveUp: () => call.cancelled || !deps.admission.accepting() });
     note({ table: formatTableName(admitted.table), tableKnown: true, rows: result.rows, rejected: result.rejected, message: result.message });
     if (deps.capture) {
-      // grpc-js hands over the message decompressed, so it is captured as such, without a content encoding.
+      // Captured as the equivalent OTLP/HTTP request (same protobuf body, decompressed as grpc-js
+      // hands it over, under the HTTP route), so `otlp2delta replay` can send it like any other.
       const headers: Record<string, string> = { 'content-type': 'application/x-protobuf' };
       const ua = stringValue(call.metadata, 'user-agent');
       if (ua !== undefined) headers['user-agent'] = ua;
       headers[TABLE_METADATA_KEYS[0]] = formatTableName(admitted.table);
       const rawHeaders = Object.entries(headers).flat();
-      await deps.capture.record({ receivedAt: new Date(), signal, table: formatTableName(admitted.table), path: call.getPath(), incoming: { method: 'POST', headers, rawHeaders }, body, rows: result.rows, rejected: result.rejected });
+      await deps.capture.record({ receivedAt: new Date(), signal, table: formatTableName(admitted.table), path: `/v1/${signal}`, incoming: { method: 'POST', headers, rawHeaders }, body, rows: result.rows, rejected: result.rejected });
     }
     return result;
   } finally {
