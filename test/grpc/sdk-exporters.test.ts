@@ -116,6 +116,26 @@ function exportersFor(kind: TableKind) {
   } as Record<Variant, Exporter<unknown>>;
 }
 
+describe('an exporter configured only through the environment, as agents are', () => {
+  it('sends the table and token from OTEL_EXPORTER_OTLP_LOGS_HEADERS as metadata', async () => {
+    const name = 'main.tel.env_otel_logs';
+    await svc.createTable(name, 'logs');
+    const saved = { ...process.env };
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = target;
+    process.env.OTEL_EXPORTER_OTLP_LOGS_HEADERS = `Authorization=Bearer local,X-Databricks-UC-Table-Name=${name}`;
+    try {
+      const exporter = new GrpcLogExporter({ compression: GZIP }) as unknown as Exporter<unknown>;
+      const r = await send(exporter, await logBatch());
+      await exporter.shutdown();
+      expect(r.error?.message).toBeUndefined();
+      await svc.service.pipeline.flushTable({ catalog: 'main', schema: 'tel', table: 'env_otel_logs' });
+      expect((await checkDeltaTable(svc.tableDir(name), 'logs')).rows).toHaveLength(5);
+    } finally {
+      process.env = saved;
+    }
+  }, 60_000);
+});
+
 const sorted = (rows: Row[]) => [...rows].sort((a, b) => (rowKey(a) < rowKey(b) ? -1 : rowKey(a) > rowKey(b) ? 1 : 0));
 
 describe('OTel JS gRPC exporters', () => {
