@@ -172,7 +172,20 @@ export async function startService(
     closers.push(() => server.close());
     // Same pipeline, budget, admission and outcome reporting as HTTP; stopped (draining its calls) before the pipeline closes.
     const grpc = config.grpc
-      ? await startGrpcListener({ listen: config.grpc, bodyBytesMax: config.limits.bodyBytesMax, tls: tlsMaterial, ingestor: pipeline, inflight, log, auth: { authenticator: tokens, enforced: (grpcAuth ?? auth).enforced }, authorizer: access.authorizer ?? sql.grants, defaultTable: defaultTables(config.defaultTablePrefix), accepting: () => accepting, sinks: { metrics, rejections, audit, ...(config.accessLog ? { access: eventLog } : {}) }, capture })
+      ? await startGrpcListener({
+          listen: config.grpc,
+          bodyBytesMax: config.limits.bodyBytesMax,
+          tls: tlsMaterial,
+          ingestor: pipeline,
+          inflight,
+          log,
+          auth: { authenticator: tokens, enforced: (grpcAuth ?? auth).enforced },
+          authorizer: access.authorizer ?? sql.grants,
+          defaultTable: defaultTables(config.defaultTablePrefix),
+          accepting: () => accepting,
+          sinks: { metrics, rejections, audit, ...(config.accessLog ? { access: eventLog } : {}) },
+          capture,
+        })
       : undefined;
     if (grpc) closers.push(() => grpc.stop(SHUTDOWN_DEADLINE_MS));
     const tls = config.tls && tlsMaterial && server.tlsServer

@@ -49,7 +49,8 @@ export async function startGrpcServer(opts: { host: string; port: number; tls?: 
     port = await bindAsync(server, `${host}:${opts.port}`, creds);
   } catch (e) {
     server.forceShutdown();
-    throw new Error(`cannot listen for OTLP/gRPC on ${host}:${opts.port}: ${(e as Error).message}`, { cause: e });
+    // grpc-js words a taken port as "No address added": say what to do instead.
+    throw new Error(`cannot listen for OTLP/gRPC on ${host}:${opts.port} (${(e as Error).message}); is another server using the port? --grpc-port picks another, --no-grpc turns gRPC off`, { cause: e });
   }
   let stopping: Promise<void> | undefined;
   return {

@@ -94,3 +94,21 @@ describe('serve with gRPC', () => {
     }
   }, 60_000);
 });
+
+describe('a gRPC port in use', () => {
+  it('stops the start with a message that says what to do', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    const warehouse = await mkdtemp(path.join(os.tmpdir(), 'otlp2delta-grpc-cli-'));
+    try {
+      const r = await cli(['serve', '--port', '0', '--warehouse', warehouse, '--grpc-port', String(port)]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`cannot listen for OTLP/gRPC on 127\\.0\\.0\\.1:${port}.*--grpc-port picks another, --no-grpc turns gRPC off`));
+    } finally {
+      blocker.close();
+      await rm(warehouse, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
