@@ -6,11 +6,13 @@ import { main as ackLatency, type AckLatencyResult } from './ack-latency.ts';
 import { RESULTS_DIR } from './lib/ack-report.ts';
 import { buildSummary, summaryMarkdown, writeSummary } from './lib/summary.ts';
 import { main as throughput, type ThroughputResult } from './throughput.ts';
+import { main as grpcLatency } from './grpc-latency.ts';
 
 // Options only one benchmark (or this runner) understands; ack-latency rejects
 // unknown ones, so they are taken out of what it gets. Booleans take no value.
 const THROUGHPUT_ONLY = new Set(['scenarios', 'collector-duration-s', 'agent-clients', 'agent-rate', 'collector-clients', 'limit-s', 'probe-interval-ms']);
 const RUNNER_ONLY = new Set(['only']);
+const GRPC_ONLY = new Set(['grpc-clients']);
 const BOOLEAN = new Set(['keep', 'loop-probe']);
 
 function without(argv: string[], names: Set<string>): string[] {
@@ -28,8 +30,9 @@ function without(argv: string[], names: Set<string>): string[] {
 }
 
 const BENCHMARKS: { name: string; run: (argv: string[]) => Promise<number>; argv: (all: string[]) => string[] }[] = [
-  { name: 'ack-latency', run: ackLatency, argv: (a) => without(a, new Set([...THROUGHPUT_ONLY, ...RUNNER_ONLY])) },
-  { name: 'throughput', run: throughput, argv: (a) => without(a, RUNNER_ONLY) },
+  { name: 'ack-latency', run: ackLatency, argv: (a) => without(a, new Set([...THROUGHPUT_ONLY, ...RUNNER_ONLY, ...GRPC_ONLY])) },
+  { name: 'throughput', run: throughput, argv: (a) => without(a, new Set([...RUNNER_ONLY, ...GRPC_ONLY])) },
+  { name: 'grpc-latency', run: grpcLatency, argv: (a) => without(a, RUNNER_ONLY) },
 ];
 
 /** A result file written by this run (not one left from an earlier run), or undefined. */

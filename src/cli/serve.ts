@@ -13,9 +13,12 @@ export const SERVE_HELP = `usage: otlp2delta serve [--host H] [--port P] [--ware
          [--max-staging-bytes N] [--max-inflight-bytes N] [--capture DIR] [--auto-optimize]
          [--sql-timeout-ms N] [--log-format text|json] [--access-log] [--auth auto|required|off]
          [--tls-cert FILE] [--tls-key FILE] [--policy FILE]
+         [--grpc-host H] [--grpc-port P] [--no-grpc]
 
 Receives OTLP/HTTP (protobuf or JSON) on POST /api/2.0/otel/v1/{metrics,logs,traces}
 and /v1/{metrics,logs,traces}; the X-Databricks-UC-Table-Name header names the table.
+Receives OTLP/gRPC (the Export methods of the metrics, logs and trace services) on a second
+port; the x-databricks-uc-table-name (or x-databricks-zerobus-table-name) metadata names the table.
 
 options:
   --host H               address to listen on (env OTLP2DELTA_HOST, default 127.0.0.1)
@@ -48,6 +51,11 @@ options:
   --tls-key FILE         the certificate's unencrypted PEM private key (env OTLP2DELTA_TLS_KEY)
                          Both files are reloaded on SIGHUP and when they change; a pair that does
                          not load or match is refused and the current certificate kept.
+                         The gRPC listener uses the same pair (and the reloaded one).
+  --grpc-host H          address for OTLP/gRPC (env OTLP2DELTA_GRPC_HOST, default: the --host one)
+  --grpc-port P          port for OTLP/gRPC (env OTLP2DELTA_GRPC_PORT, default 4317; 0, or --port 0,
+                         picks a free one)
+  --no-grpc              do not listen for OTLP/gRPC (env OTLP2DELTA_GRPC=off)
   --policy FILE          rate limits and privacy rules (TOML, see examples/policy.toml)
                          (env OTLP2DELTA_POLICY); a file with an error refuses the start. It is
                          reloaded on SIGHUP and when it changes; a changed file with an error is
@@ -79,6 +87,9 @@ export async function runServe(argv: string[]): Promise<number> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       policy: { type: 'string' },
+      'grpc-host': { type: 'string' },
+      'grpc-port': { type: 'string' },
+      'no-grpc': { type: 'boolean' },
     },
     SERVE_HELP,
   );
@@ -109,6 +120,9 @@ export async function runServe(argv: string[]): Promise<number> {
         tlsCert: values['tls-cert'],
         tlsKey: values['tls-key'],
         policy: values.policy,
+        grpcHost: values['grpc-host'],
+        grpcPort: values['grpc-port'],
+        noGrpc: values['no-grpc'],
       },
       process.env,
     );
@@ -144,7 +158,9 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   const capture = config.capture === undefined ? '' : ` capture ${config.capture}`;
   const policy = service.policy ? ` policy ${service.policy.file} (${describePolicy(service.policy.current())})` : '';
-  log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture}${policy} auth: ${service.authNote}`);
+  // The gRPC part comes last: supervisors and scripts read the HTTP address right after "listening on".
+  const grpc = service.grpc ? `; OTLP/gRPC on ${service.grpc.url}` : '; OTLP/gRPC off';
+  log(`otlp2delta listening on ${service.url} warehouse ${service.warehouse} staging ${service.staging}${capture}${policy} auth: ${service.authNote}${grpc}`);
   if (service.tls) {
     log(`TLS 1.2 or later with ${describeCertificate(service.tls.current().leaf)}; reloaded on SIGHUP or when ${config.tls?.certFile} or ${config.tls?.keyFile} change`);
   }

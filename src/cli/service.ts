@@ -28,6 +28,7 @@ import { AuthStartRefusal, resolveAuth } from '../access/auth-mode.ts';
 import type { Authorizer } from '../access/types.ts';
 import { UsageError } from './usage.ts';
 import { startAuditLog } from '../access/audit-service.ts';
+import { startGrpcListener } from '../grpc/service-listener.ts';
 import type { AuditLog } from '../access/audit-log.ts';
 import { openPolicyFile, type PolicyWatcher } from '../policy/policy-file.ts';
 import { PolicyError } from '../policy/policy-error.ts';
@@ -51,6 +52,8 @@ export type Service = {
   tls?: CertificateReloader;
   /** With serve --policy: the policy file in force (reload() re-reads it, as SIGHUP does). */
   policy?: PolicyWatcher;
+  /** The OTLP/gRPC listener, unless --no-grpc. */
+  grpc?: { host: string; port: number; url: string };
   /** Stops intake, commits everything staged, closes. Safe to call twice. */
   stop(): Promise<boolean>;
 };
@@ -106,8 +109,11 @@ export async function startService(
   // Before anything is opened: an unprotected non-loopback server never starts.
   const tokens = await TokenStore.open(warehouse, { log });
   let auth;
+  let grpcAuth: ReturnType<typeof resolveAuth> | undefined;
   try {
     auth = resolveAuth(config.auth ?? 'auto', config.host, tokens);
+    // The gRPC listener may face another network than HTTP: it gets its own check.
+    if (config.grpc) grpcAuth = resolveAuth(config.auth ?? 'auto', config.grpc.host, tokens);
   } catch (e) {
     policyFile?.stop();
     await tokens.close();
@@ -169,10 +175,11 @@ export async function startService(
     const sql = await QueryEngine.open({ warehouse, log, threads: coresBesideEventLoop(), audit: { sink: audit, reads: true }, ...(config.sqlTimeoutMs !== undefined ? { timeoutMs: config.sqlTimeoutMs } : {}) });
     closers.push(() => sql.close());
     let accepting = true;
+    const inflight = new InflightBudget(config.limits.inflightBytesMax);
     const app = createApp({
       ingestor: pipeline,
       bodyBytesMax: config.limits.bodyBytesMax,
-      inflight: new InflightBudget(config.limits.inflightBytesMax),
+      inflight,
       defaultTable: defaultTables(config.defaultTablePrefix),
       log,
       accepting: () => accepting,
@@ -189,8 +196,26 @@ export async function startService(
     });
     const server = await listen(app, config.host, config.port, tlsMaterial?.context);
     closers.push(() => server.close());
+    // Same pipeline, budget, admission and outcome reporting as HTTP; stopped (draining its calls) before the pipeline closes.
+    const grpc = config.grpc
+      ? await startGrpcListener({
+          listen: config.grpc,
+          bodyBytesMax: config.limits.bodyBytesMax,
+          tls: tlsMaterial,
+          ingestor: pipeline,
+          inflight,
+          log,
+          auth: { authenticator: tokens, enforced: (grpcAuth ?? auth).enforced },
+          authorizer: access.authorizer ?? sql.grants,
+          defaultTable: defaultTables(config.defaultTablePrefix),
+          accepting: () => accepting,
+          sinks: { metrics, rejections, audit, ...(config.accessLog ? { access: eventLog } : {}) },
+          capture,
+        })
+      : undefined;
+    if (grpc) closers.push(() => grpc.stop(SHUTDOWN_DEADLINE_MS));
     const tls = config.tls && tlsMaterial && server.tlsServer
-      ? startCertificateReloader({ server: server.tlsServer, files: config.tls, initial: tlsMaterial, initialStamp: tlsStamp, log, ...(config.tlsPollMs !== undefined ? { pollMs: config.tlsPollMs } : {}) })
+      ? startCertificateReloader({ server: server.tlsServer, files: config.tls, initial: tlsMaterial, initialStamp: tlsStamp, log, ...(config.tlsPollMs !== undefined ? { pollMs: config.tlsPollMs } : {}), ...(grpc ? { onReload: (m) => grpc.useCertificate(m) } : {}) })
       : undefined;
     if (tls) closers.push(() => tls.stop());
     metrics.counted('otlp2delta_audit_events_recorded_total', 'Events recorded for system.access.audit', () => audit.stats.recorded);
@@ -219,7 +244,7 @@ export async function startService(
       return stopping;
     };
     const scheme = server.secure ? 'https' : 'http';
-    return { url: `${scheme}://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, tokens, authNote: auth.note, audit, ...(tls ? { tls } : {}), ...(policyFile ? { policy: policyFile } : {}), stop };
+    return { url: `${scheme}://${host}:${server.port}`, warehouse, staging: staging.root, pipeline, metrics, tokens, authNote: auth.note, audit, ...(tls ? { tls } : {}), ...(policyFile ? { policy: policyFile } : {}), ...(grpc ? { grpc: grpc.address } : {}), stop };
   } catch (e) {
     await closeAll();
     throw e;

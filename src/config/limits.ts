@@ -283,3 +283,27 @@ export const POLICY_RELOAD_POLL_MS = 2_000;
  * warehouse's tokens, so this is reached only with that many active principals; past it the
  * longest idle bucket is forgotten, which loses nothing once it has refilled. */
 export const RATE_BUCKETS_MAX = 100_000;
+
+// --- otlp/grpc ---
+
+/** The OTLP/gRPC port every exporter defaults to (the OTLP spec's 4317). */
+export const DEFAULT_GRPC_PORT = 4317;
+/** How long a gRPC export waits for staging room before it is refused: the JS gRPC exporters do
+ * not retry, so a backlog that clears within a flush or two is better waited out than refused;
+ * 2.5 s stays well under the exporters' 10 s deadline, leaving time for the ingest itself. */
+export const GRPC_BACKLOG_WAIT_MS = 2_500;
+/** First pause between retries of a gRPC export while staging is full; doubled up to
+ * GRPC_BACKLOG_RETRY_MAX_MS, so a commit that frees room is seen within a fraction of a flush. */
+export const GRPC_BACKLOG_RETRY_MS = 50;
+/** Longest pause between those retries: a few checks a second, not a busy loop. */
+export const GRPC_BACKLOG_RETRY_MAX_MS = 400;
+/** Concurrent calls on one HTTP/2 connection: an agent's exporters use a handful; 100 is the
+ * HTTP/2 recommendation, and past it a connection waits instead of adding memory. */
+export const GRPC_MAX_CONCURRENT_STREAMS = 100;
+/** HTTP/2 session memory one connection may use before new streams are refused (Node's
+ * maxSessionMemory, in MiB): 10 MiB (Node's default) keeps one connection from taking the heap
+ * while headers and frames of 100 streams fit; message bodies are bounded separately. */
+export const GRPC_SESSION_MEMORY_MIB = 10;
+/** A connection with no calls for this long is closed: agents reconnect on their next export,
+ * and idle sockets from exited agents do not pile up. */
+export const GRPC_CONNECTION_IDLE_MS = 5 * 60_000;

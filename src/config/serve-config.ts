@@ -4,7 +4,7 @@ import path from 'node:path';
 import { LOG_FORMATS, type LogFormat } from '../observe/logger.ts';
 import { AUTH_MODES, type AuthMode } from '../http/auth.ts';
 import { parseTableName } from '../tables/names.ts';
-import { checkLimits, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, DEFAULT_WAREHOUSE, type Limits } from './limits.ts';
+import { checkLimits, DEFAULT_GRPC_PORT, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, DEFAULT_WAREHOUSE, type Limits } from './limits.ts';
 
 export type ServeConfig = {
   host: string;
@@ -37,6 +37,8 @@ export type ServeConfig = {
   policyPollMs?: number;
   /** Rejection lines per reason and table a window; REJECTION_LOG_BURST unless set (tests). */
   rejectionLogBurst?: number;
+  /** The OTLP/gRPC listener (--grpc-host/--grpc-port); undefined with --no-grpc. */
+  grpc?: { host: string; port: number } | undefined;
 };
 
 export type ServeInputs = {
@@ -58,7 +60,28 @@ export type ServeInputs = {
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
   policy?: string | undefined;
+  grpcHost?: string | undefined;
+  grpcPort?: string | undefined;
+  /** --no-grpc: HTTP only. */
+  noGrpc?: boolean | undefined;
 };
+
+/**
+ * The gRPC listener follows the HTTP host unless told otherwise, and picks a
+ * free port whenever the HTTP one does (--port 0), so that several servers
+ * started that way (tests, benchmarks) never contend for 4317.
+ */
+function grpcListener(flags: ServeInputs, env: NodeJS.ProcessEnv, host: string, port: number): ServeConfig['grpc'] {
+  const off = env.OTLP2DELTA_GRPC;
+  if (off !== undefined && off !== 'on' && off !== 'off') throw new Error(`OTLP2DELTA_GRPC must be on or off, got ${JSON.stringify(off)}`);
+  if (flags.noGrpc || (off === 'off' && flags.grpcHost === undefined && flags.grpcPort === undefined)) return undefined;
+  const grpcHost = flags.grpcHost ?? env.OTLP2DELTA_GRPC_HOST ?? host;
+  if (grpcHost.trim() === '') throw new Error('--grpc-host must not be empty');
+  const raw = flags.grpcPort ?? env.OTLP2DELTA_GRPC_PORT;
+  const grpcPort = raw === undefined ? (port === 0 ? 0 : DEFAULT_GRPC_PORT) : integer('--grpc-port', raw, 0, 65535);
+  if (grpcPort !== 0 && grpcPort === port && grpcHost === host) throw new Error(`--grpc-port ${grpcPort} is the HTTP port too: give each listener its own port`);
+  return { host: grpcHost, port: grpcPort };
+}
 
 /** Both files or neither: a certificate without its key (or the reverse) is a mistake, not plain HTTP. */
 function tlsFiles(flags: ServeInputs, env: NodeJS.ProcessEnv): ServeConfig['tls'] {
@@ -134,5 +157,6 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
     auth: auth as AuthMode,
     tls: tlsFiles(flags, env),
     policyFile: policyFile === undefined ? undefined : path.resolve(policyFile),
+    grpc: grpcListener(flags, env, host, port),
   };
 }

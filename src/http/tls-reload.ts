@@ -46,6 +46,8 @@ export function startCertificateReloader(opts: {
   initialStamp: string;
   log: (line: string) => void;
   pollMs?: number;
+  /** Also told of each pair put in service (the gRPC listener takes it from here). */
+  onReload?: (m: TlsMaterial) => void;
 }): CertificateReloader {
   const { server, files, log } = opts;
   const stats: TlsStats = { reloads: 0, reloadFailures: 0, handshakeFailures: 0 };
@@ -59,6 +61,7 @@ export function startCertificateReloader(opts: {
     try {
       const next = await loadTlsMaterial(files);
       server.setSecureContext(next.context);
+      opts.onReload?.(next);
       current = next;
       stats.reloads += 1;
       log(`TLS certificate reloaded (${reason}): ${describeCertificate(next.leaf)}; new connections use it`);
