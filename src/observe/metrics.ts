@@ -34,6 +34,12 @@ export class ServiceMetrics {
   readonly authRefusals = this.counter('otlp2delta_auth_refusals_total', 'Requests refused by authentication or authorization, by reason (missing, invalid, expired, revoked, forbidden)', ['reason']);
   readonly logLinesSuppressed = this.counter('otlp2delta_log_rejections_suppressed_total', 'Rejection log lines left out by the per-reason-and-table rate limit (the refusals are still counted in otlp2delta_http_requests_total)');
 
+  readonly privacyChanges = this.counter('otlp2delta_privacy_changes_total', 'Values the privacy rules changed before staging, by action (dropped, pseudonymized, masked, disallowed)', ['action']);
+
+  countPrivacyChanges(changes: Readonly<Record<'dropped' | 'pseudonymized' | 'masked' | 'disallowed', number>>): void {
+    for (const [action, n] of Object.entries(changes)) if (n > 0) this.privacyChanges.inc({ action }, n);
+  }
+
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
