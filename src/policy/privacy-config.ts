@@ -41,6 +41,8 @@ const KEY_CHARS_MAX = 256;
 
 type Table = Record<string, unknown>;
 
+const unique = (xs: readonly string[]): string[] => [...new Set(xs)];
+
 function table(raw: unknown, setting: string): Table {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new PolicyError(setting, 'must be a table');
   return raw as Table;
@@ -109,7 +111,11 @@ function parseMasks(raw: unknown, setting: string): MaskPlan[] {
 
 type KeySource = { file?: string; env?: string; baseDir: string; processEnv: NodeJS.ProcessEnv };
 
-function parseRule(raw: unknown, i: number, keyFor: (setting: string) => PseudonymKey): PrivacyRule {
+function parseRule(raw: unknown, i: number, key: PseudonymKey | undefined): PrivacyRule {
+  const keyFor = (setting: string): PseudonymKey => {
+    if (!key) throw new PolicyError(setting, 'pseudonymizing needs a key: set privacy.pseudonym_key_file (a file of at least 32 random bytes) or privacy.pseudonym_key_env');
+    return key;
+  };
   const at = `privacy.rules[${i}]`;
   const t = table(raw, at);
   onlyKeys(t, RULE_KEYS, at);
@@ -121,14 +127,21 @@ function parseRule(raw: unknown, i: number, keyFor: (setting: string) => Pseudon
   // An agent named like a preset means that agent's service names.
   const agentsRaw = strings(t.agents, `${at}.agents`, agentGlob);
   const agents = agentsRaw ? agentsRaw.flatMap((a) => PRESETS[a]?.agents ?? [a]) : preset?.agents;
-  const drop = [...(preset?.drop ?? []), ...(strings(t.drop, `${at}.drop`, attributeKey) ?? [])];
-  const pseudonymize = [...(preset?.pseudonymize ?? []), ...(strings(t.pseudonymize, `${at}.pseudonymize`, attributeKey) ?? [])];
+  // A preset's identity keys are pseudonymized when there is a key and dropped when there is
+  // none: without a key the safe choice is to store no identity at all.
+  const presetIds = preset?.pseudonymize ?? [];
+  const ownDrop = strings(t.drop, `${at}.drop`, attributeKey) ?? [];
+  const ownPseudonymize = strings(t.pseudonymize, `${at}.pseudonymize`, attributeKey) ?? [];
+  const both = ownDrop.find((k) => ownPseudonymize.includes(k));
+  if (both !== undefined) throw new PolicyError(`${at}.pseudonymize`, `${JSON.stringify(both)} is also in drop; list it in one of them`);
+  if (ownPseudonymize.length > 0) keyFor(`${at}.pseudonymize`);
+  // The rule's own lists win over its preset's.
+  const drop = unique([...(preset?.drop ?? []), ...(key ? [] : presetIds), ...ownDrop]).filter((k) => !ownPseudonymize.includes(k));
+  const pseudonymize = unique([...(key ? presetIds : []), ...ownPseudonymize]).filter((k) => !drop.includes(k));
   const allow = strings(t.allow, `${at}.allow`, attributeKey);
   const mask = parseMasks(t.mask, `${at}.mask`);
   const keys = drop.length + pseudonymize.length + (allow?.length ?? 0);
   if (keys > PRIVACY_RULE_KEYS_MAX) throw new PolicyError(at, `lists ${keys} keys; at most ${PRIVACY_RULE_KEYS_MAX} (PRIVACY_RULE_KEYS_MAX)`);
-  const both = drop.find((k) => pseudonymize.includes(k));
-  if (both !== undefined) throw new PolicyError(`${at}.pseudonymize`, `${JSON.stringify(both)} is also dropped by this rule; list it once`);
   let body: BodyAction;
   if (t.body === undefined) body = allow ? 'drop' : 'keep';
   else {
@@ -160,14 +173,10 @@ export function parsePrivacy(raw: unknown, ctx: PrivacyParseContext): PrivacySec
       : src.env !== undefined
         ? readKeyEnv(src.env, src.processEnv, 'privacy.pseudonym_key_env')
         : undefined;
-  const keyFor = (setting: string): PseudonymKey => {
-    if (!key) throw new PolicyError(setting, 'pseudonymizing needs a key: set privacy.pseudonym_key_file (a file of at least 32 random bytes) or privacy.pseudonym_key_env');
-    return key;
-  };
   const rulesRaw = t.rules === undefined ? [] : t.rules;
   if (!Array.isArray(rulesRaw)) throw new PolicyError('privacy.rules', 'must be an array of tables ([[privacy.rules]])');
   if (rulesRaw.length > PRIVACY_RULES_MAX) throw new PolicyError('privacy.rules', `has ${rulesRaw.length} rules; at most ${PRIVACY_RULES_MAX} (PRIVACY_RULES_MAX)`);
-  const rules = rulesRaw.map((r, i) => parseRule(r, i, keyFor));
+  const rules = rulesRaw.map((r, i) => parseRule(r, i, key));
   // The version covers the key by its fingerprint: a new key is a new plan, and the digest shows nothing of it.
   const digest = createHash('sha256')
     .update(JSON.stringify(rules.map((r) => ({ ...r, pseudonymKeyHex: r.pseudonymKeyHex === undefined ? undefined : key?.fingerprint }))))
