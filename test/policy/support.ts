@@ -21,6 +21,8 @@ import { openStaging } from '../../src/wal/staging.ts';
 export type PolicyPipeline = {
   pipeline: Pipeline;
   metrics: ServiceMetrics;
+  /** Requests the render workers rendered (a worker path test checks it went there). */
+  workerRenders: () => number;
   warehouse: string;
   stagingDir: string;
   logs: string[];
@@ -62,6 +64,14 @@ export async function startPolicyPipeline(privacy: PrivacySection, opts: { worke
   const logs: string[] = [];
   const log = (l: string) => logs.push(l);
   const renderPool = opts.workers ? RenderPool.start(opts.workers, log) : undefined;
+  let workerRenders = 0;
+  if (renderPool) {
+    const render = renderPool.render.bind(renderPool);
+    renderPool.render = (input) => {
+      workerRenders++;
+      return render(input);
+    };
+  }
   let ref: Pipeline | undefined;
   const metrics = new ServiceMetrics(async () => ({ rows: (await ref?.pendingRows()) ?? 0, bytes: 0 }));
   const pipeline = await Pipeline.start({ warehouse, db, staging, limits: DEFAULT_LIMITS, log, metrics, renderPool, policy: { privacy: createPrivacyRules(() => privacy) } });
@@ -69,6 +79,7 @@ export async function startPolicyPipeline(privacy: PrivacySection, opts: { worke
   return {
     pipeline,
     metrics,
+    workerRenders: () => workerRenders,
     warehouse,
     stagingDir,
     logs,
