@@ -192,6 +192,9 @@ export function summarizePrivacy(privacy: PrivacySection): string[] {
   if (privacy.rules.length === 0) return ['privacy: no rules (every value is stored as sent)'];
   const lines: string[] = [];
   if (privacy.key) lines.push(`privacy: pseudonym key from ${privacy.key.source} (fingerprint ${privacy.key.fingerprint})`);
+  else if (privacy.rules.some((r) => r.preset && PRESETS[r.preset]!.pseudonymize.length > 0)) {
+    lines.push('privacy: no pseudonym key: the presets drop the identities (user.email...) they would pseudonymize');
+  }
   for (const r of privacy.rules) {
     const parts = [
       `tables ${list(r.tables ?? ['*'])}`,

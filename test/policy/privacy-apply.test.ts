@@ -193,3 +193,26 @@ describe('allow-list mode', () => {
     expect(series(rows, (x) => point(x).attributes)).toBe(series(plain, (x) => [point(x).attributes.type, point(x).attributes.model]));
   });
 });
+
+describe('spans', () => {
+  it('drops and masks span, event and link attributes, and counts them on the span row', () => {
+    const body = Buffer.from(JSON.stringify({
+      resourceSpans: [{
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'gemini-cli' } }, { key: 'user.email', value: { stringValue: 'ann@example.com' } }] },
+        scopeSpans: [{ spans: [{
+          traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'tool_call', startTimeUnixNano: '1', endTimeUnixNano: '2',
+          attributes: [{ key: 'function_args', value: { stringValue: '{"path":"/home/ann/notes.txt"}' } }, { key: 'gen_ai.usage.input_tokens', value: { intValue: '12' } }],
+          events: [{ name: 'call', timeUnixNano: '1', attributes: [{ key: 'prompt', value: { stringValue: 'say hi' } }, { key: 'note', value: { stringValue: 'AKIAIOSFODNN7EXAMPLE' } }] }],
+          links: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203332', attributes: [{ key: 'gen_ai.input.messages', value: { stringValue: 'say hi' } }] }],
+        }] }],
+      }],
+    }));
+    const r = render('traces', 'json', body, planOf(section({ rules: [{ preset: 'gemini-cli', mask: ['aws-access-key'] }] }), 'traces'));
+    const text = r.ndjson!.toString();
+    for (const secret of ['say hi', 'notes.txt', 'ann@example.com', 'AKIAIOSFODNN7EXAMPLE']) expect(text).not.toContain(secret);
+    const [span] = rowsOf(r);
+    // user.email (no key: dropped), function_args, the event's prompt and note, the link's messages.
+    expect(span!.attributes).toEqual({ 'gen_ai.usage.input_tokens': '12', [REDACTED_ATTRIBUTE]: '5' });
+    expect(r.privacyChanges).toEqual({ dropped: 4, pseudonymized: 0, masked: 1, disallowed: 0 });
+  });
+});
