@@ -206,13 +206,10 @@ function applyMetric(m: Metric, rules: readonly CompiledRule[], ctx: Ctx, inheri
   const kind = oneofMember(m, 'data', POINT_KINDS);
   const data = kind === undefined ? undefined : m[kind];
   for (const p of listOf<{ attributes: KeyValue[]; exemplars?: { filteredAttributes: KeyValue[] }[] }>(data?.dataPoints)) {
-    let more = 0;
-    for (const ex of listOf(p.exemplars)) {
-      const got = applyRules(ex.filteredAttributes, rules, ctx);
-      ex.filteredAttributes = got.list;
-      more += got.changed;
-    }
-    p.attributes = recordAttributes(p.attributes, rules, ctx, inherited + meta.changed, more);
+    // Exemplar changes are not in the point's count: the count is part of the series key
+    // (point attributes), and exemplars vary from point to point within a series.
+    for (const ex of listOf(p.exemplars)) ex.filteredAttributes = applyRules(ex.filteredAttributes, rules, ctx).list;
+    p.attributes = recordAttributes(p.attributes, rules, ctx, inherited + meta.changed);
   }
 }
 

@@ -216,3 +216,22 @@ describe('spans', () => {
     expect(r.privacyChanges).toEqual({ dropped: 4, pseudonymized: 0, masked: 1, disallowed: 0 });
   });
 });
+
+describe('metric points', () => {
+  it('drops exemplar attributes without counting them on the point, and leaves the values alone', () => {
+    const point = (prompt: string | undefined) => ({
+      startTimeUnixNano: '1', timeUnixNano: '2', asInt: '9223372036854775807',
+      attributes: [{ key: 'type', value: { stringValue: 'input' } }, { key: 'prompt', value: { stringValue: 'say hi' } }],
+      exemplars: prompt === undefined ? [] : [{ timeUnixNano: '2', asInt: '1', filteredAttributes: [{ key: 'prompt', value: { stringValue: prompt } }] }],
+    });
+    const body = Buffer.from(JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'm', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [point('exemplar prompt'), point(undefined)] } }] }] }] }));
+    const r = render('metrics', 'json', body, planOf(section({ rules: [{ drop: ['prompt'] }] }), 'metrics'));
+    expect(r.ndjson!.toString()).not.toContain('prompt');
+    const sums = rowsOf(r).map((x) => x.sum as { value: unknown; attributes: Record<string, string> });
+    expect(sums.map((x) => x.attributes)).toEqual([{ type: 'input', [REDACTED_ATTRIBUTE]: '1' }, { type: 'input', [REDACTED_ATTRIBUTE]: '1' }]);
+    // The points' values are as rendered without rules.
+    const plain = rowsOf(render('metrics', 'json', body, undefined)).map((x) => (x.sum as { value: unknown }).value);
+    expect(sums.map((x) => x.value)).toEqual(plain);
+    expect(r.privacyChanges!.dropped).toBe(3);
+  });
+});
