@@ -154,7 +154,10 @@ function parseRule(raw: unknown, i: number, key: PseudonymKey | undefined): Priv
   }
   const pseudonymKeyHex = pseudonymize.length > 0 ? keyFor(`${at}.pseudonymize`).hex : undefined;
   const label = name === undefined ? at : `${at} (${name})`;
-  return { label, tables, agents, preset: presetName, drop, pseudonymize, mask, allow, body, pseudonymKeyHex };
+  const rule: PrivacyRule = { label, tables, agents, preset: presetName, drop, pseudonymize, mask, allow, body, pseudonymKeyHex: undefined };
+  // Not enumerable: a section printed or logged whole (JSON.stringify, util.inspect) never shows the key.
+  Object.defineProperty(rule, 'pseudonymKeyHex', { value: pseudonymKeyHex, enumerable: false });
+  return rule;
 }
 
 /** Validates the [privacy] table; `raw` is undefined when the file has none. */

@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parsePolicyText } from '../../src/policy/document.ts';
 import { PolicyError } from '../../src/policy/policy-error.ts';
@@ -66,6 +67,8 @@ describe('[privacy] validation', () => {
     const shortEnv = refusal({ pseudonym_key_env: 'K', rules: [] }, { K: 'hunter2' });
     expect(shortEnv).not.toContain('hunter2');
     expect(refusal({ pseudonym_key_env: 'K', rules: [] })).toBe('privacy.pseudonym_key_env: the environment variable K is not set');
+    expect(JSON.stringify(fromFile)).not.toContain(Buffer.from(KEY).toString('hex'));
+    expect(inspect(fromFile, { depth: 10 })).not.toContain(Buffer.from(KEY).toString('hex'));
     const summary = summarizePrivacy(fromFile).join('\n');
     expect(summary).toContain(`fingerprint ${fromFile.key!.fingerprint}`);
     expect(summary).not.toContain(KEY);
