@@ -54,7 +54,9 @@ function reportLines(report: PrivacyReport): string[] {
   const lines: string[] = [];
   for (const [rule, entries] of report) {
     lines.push(`  ${rule}:`);
-    for (const e of entries.values()) lines.push(`    ${e.action} ${e.key} x${e.count}: ${shown(e.before)} -> ${shown(e.after)}`);
+    const kept = [...entries.values()].filter((e) => e.action === 'kept');
+    for (const e of entries.values()) if (e.action !== 'kept') lines.push(`    ${e.action} ${e.key} x${e.count}: ${shown(e.before)} -> ${shown(e.after)}`);
+    if (kept.length > 0) lines.push(`    kept (allow list): ${kept.map((e) => `${e.key} x${e.count}`).join(', ')}`);
   }
   return lines;
 }

@@ -20,7 +20,7 @@ export type PrivacyChanges = Record<PrivacyAction, number>;
 export const noChanges = (): PrivacyChanges => ({ dropped: 0, pseudonymized: 0, masked: 0, disallowed: 0 });
 
 /** What `policy check` shows: per rule, action and key, how often and one example. */
-export type PrivacyReport = Map<string, Map<string, { action: PrivacyAction; key: string; count: number; before: AnyValue | null | undefined; after: AnyValue | null | undefined }>>;
+export type PrivacyReport = Map<string, Map<string, { action: PrivacyAction | 'kept'; key: string; count: number; before: AnyValue | null | undefined; after: AnyValue | null | undefined }>>;
 
 /** The key a body change is reported under. */
 export const BODY_KEY = '(body)';
@@ -29,8 +29,9 @@ type Ctx = { changes: PrivacyChanges; report: PrivacyReport | undefined };
 
 const MEMBERS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] as const;
 
-function note(ctx: Ctx, rule: CompiledRule, action: PrivacyAction, key: string, before: AnyValue | null | undefined, after: AnyValue | null | undefined): void {
-  ctx.changes[action] += 1;
+function note(ctx: Ctx, rule: CompiledRule, action: PrivacyAction | 'kept', key: string, before: AnyValue | null | undefined, after: AnyValue | null | undefined): void {
+  // `kept` (allow-list mode) is only reported: it changes nothing.
+  if (action !== 'kept') ctx.changes[action] += 1;
   if (!ctx.report) return;
   let perRule = ctx.report.get(rule.label);
   if (!perRule) ctx.report.set(rule.label, (perRule = new Map()));
@@ -108,7 +109,8 @@ function applyToList(kvs: readonly KeyValue[], rule: CompiledRule, ctx: Ctx): { 
     const kv = kvs[i]!;
     let next: KeyValue | undefined = kv;
     const key = kv?.key ?? '';
-    if (rule.allowed && !rule.allowed(key)) {
+    const allowed = rule.allowed?.(key);
+    if (allowed === false) {
       note(ctx, rule, 'disallowed', key, kv.value, undefined);
       next = undefined;
     } else if (rule.drop(key)) {
@@ -125,6 +127,7 @@ function applyToList(kvs: readonly KeyValue[], rule: CompiledRule, ctx: Ctx): { 
         next = { key, value };
       }
     }
+    if (allowed && next === kv && ctx.report) note(ctx, rule, 'kept', key, kv.value, kv.value);
     if (next !== kv) {
       changed++;
       out ??= kvs.slice(0, i);

@@ -29,6 +29,10 @@ name = "gemini"
 preset = "gemini-cli"
 
 [[privacy.rules]]
+tables = ["main.agent_telemetry.codex_*"]
+allow = ["model"]
+
+[[privacy.rules]]
 agents = ["claude-code"]
 pseudonymize = ["user.id"]
 mask = [{ pattern = "claude_code\\\\.user_prompt", replacement = "[event]" }]
@@ -40,7 +44,7 @@ const pseudonymOf = (key: string) => `ps_${createHmac('sha256', key).update(CLAU
 describe('otlp2delta policy check', () => {
   it('prints the rules and what each does to recorded requests, with short values and no key', async () => {
     const file = policy('a.toml', rules('a.key'));
-    const r = await runCli(['policy', 'check', file, '--request', path.join(FIXTURES_DIR, 'gemini-cli'), '--request', path.join(FIXTURES_DIR, 'claude-code/json-basic/0003.meta.json')]);
+    const r = await runCli(['policy', 'check', file, '--request', path.join(FIXTURES_DIR, 'gemini-cli'), '--request', path.join(FIXTURES_DIR, 'claude-code/json-basic/0003.meta.json'), '--request', path.join(FIXTURES_DIR, 'codex/json-basic/0005.meta.json')]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`policy file ${file} is valid`);
@@ -52,6 +56,9 @@ describe('otlp2delta policy check', () => {
     expect(r.stdout).toMatch(/^ {4}dropped request_text x2: ".{40,60}…" -> \(removed\)$/m);
     expect(r.stdout).toContain(`    pseudonymized user.id x3: "${CLAUDE_USER.slice(0, 40)}…" -> "${pseudonymOf(KEY_A)}"`);
     expect(r.stdout).toContain('    masked (body) x1: "claude_code.user_prompt" -> "[event]"');
+    // Allow-list mode: what it leaves out, and what it keeps.
+    expect(r.stdout).toMatch(/^ {4}disallowed conversation\.id x\d+: "[0-9a-f-]+" -> \(removed\)$/m);
+    expect(r.stdout).toMatch(/^ {4}kept \(allow list\): (.*, )?service\.name x1, .*model x\d+/m);
     expect(r.stdout).not.toContain(KEY_A);
     expect(r.stdout).not.toContain(Buffer.from(KEY_A).toString('hex'));
   });
