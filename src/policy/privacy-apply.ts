@@ -3,12 +3,12 @@
 // decoded shape, so both paths write the same rows. Lists and values are
 // replaced, never changed in place: a decoder may share one frozen empty
 // list between messages.
-import { int64Exact } from '../otlp/int64.ts';
 import type { AnyValue, ExportRequest, KeyValue, LogRecord, Metric, Resource, Signal } from '../otlp/types.ts';
 import { oneofMember } from '../tables/oneof.ts';
 import { listOf } from '../tables/walk.ts';
 import { compilePlan, type CompiledRule } from './privacy-compile.ts';
 import type { PrivacyPlan } from './types.ts';
+import { maskValue, pseudonymValue, str } from './privacy-values.ts';
 
 /** The record attribute that says how many values of the row the privacy rules changed (only when some were). */
 export const REDACTED_ATTRIBUTE = 'otlp2delta.redacted';
@@ -27,8 +27,6 @@ export const BODY_KEY = '(body)';
 
 type Ctx = { changes: PrivacyChanges; report: PrivacyReport | undefined };
 
-const MEMBERS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] as const;
-
 function note(ctx: Ctx, rule: CompiledRule, action: PrivacyAction | 'kept', key: string, before: AnyValue | null | undefined, after: AnyValue | null | undefined): void {
   // `kept` (allow-list mode) is only reported: it changes nothing.
   if (action !== 'kept') ctx.changes[action] += 1;
@@ -39,66 +37,6 @@ function note(ctx: Ctx, rule: CompiledRule, action: PrivacyAction | 'kept', key:
   const seen = perRule.get(id);
   if (seen) seen.count += 1;
   else perRule.set(id, { action, key, count: 1, before, after });
-}
-
-const str = (s: string): AnyValue => ({ stringValue: s, value: 'stringValue' });
-
-/** The value with every mask applied to its strings (nested ones too), or undefined when none matched. */
-function maskValue(v: AnyValue | null | undefined, rule: CompiledRule): AnyValue | undefined {
-  if (v == null) return undefined;
-  switch (oneofMember(v, 'value', MEMBERS)) {
-    case 'stringValue': {
-      const s = v.stringValue ?? '';
-      let out = s;
-      for (const m of rule.masks) out = out.replace(m.re, m.replacement);
-      return out === s ? undefined : str(out);
-    }
-    case 'arrayValue': {
-      const values = listOf(v.arrayValue?.values);
-      let changed = false;
-      const next = values.map((x) => {
-        const m = maskValue(x, rule);
-        if (m) changed = true;
-        return m ?? x;
-      });
-      return changed ? { arrayValue: { values: next }, value: 'arrayValue' } : undefined;
-    }
-    case 'kvlistValue': {
-      const values = listOf(v.kvlistValue?.values);
-      let changed = false;
-      const next = values.map((kv) => {
-        const m = maskValue(kv?.value, rule);
-        if (m) changed = true;
-        return m ? { key: kv.key, value: m } : kv;
-      });
-      return changed ? { kvlistValue: { values: next }, value: 'kvlistValue' } : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** A pseudonym of every string in the value; other scalars become the pseudonym of their text. */
-function pseudonymValue(v: AnyValue | null | undefined, pseudonym: (t: string) => string): AnyValue | null | undefined {
-  if (v == null) return v;
-  switch (oneofMember(v, 'value', MEMBERS)) {
-    case 'stringValue':
-      return str(pseudonym(v.stringValue ?? ''));
-    case 'boolValue':
-      return str(pseudonym(String(v.boolValue)));
-    case 'intValue':
-      return str(pseudonym(String(int64Exact(v.intValue))));
-    case 'doubleValue':
-      return str(pseudonym(String(v.doubleValue)));
-    case 'bytesValue':
-      return str(pseudonym(Buffer.from(v.bytesValue ?? []).toString('base64')));
-    case 'arrayValue':
-      return { arrayValue: { values: listOf(v.arrayValue?.values).map((x) => pseudonymValue(x, pseudonym) ?? x) }, value: 'arrayValue' };
-    case 'kvlistValue':
-      return { kvlistValue: { values: listOf(v.kvlistValue?.values).map((kv) => ({ key: kv.key, value: pseudonymValue(kv?.value, pseudonym) })) }, value: 'kvlistValue' };
-    default:
-      return v;
-  }
 }
 
 /** One rule over one attribute list: the new list (or the same one) and how many values changed. */
