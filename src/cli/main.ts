@@ -26,6 +26,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   usage: { summary: 'summarise coding-agent tokens, cost, sessions and models', run: runUsage },
   staging: { summary: 'list quarantined staging segments, or move one back to be committed', run: runStaging },
   token: { summary: 'create, list or revoke access tokens', run: (argv) => import('./token.ts').then((m) => m.runToken(argv)) },
+  policy: { summary: 'check a policy file, and show what its privacy rules do to recorded requests', run: (argv) => import('./policy.ts').then((m) => m.runPolicy(argv)) },
 };
 
 function mainHelp(): string {

@@ -307,3 +307,22 @@ export const GRPC_SESSION_MEMORY_MIB = 10;
 /** A connection with no calls for this long is closed: agents reconnect on their next export,
  * and idle sockets from exited agents do not pile up. */
 export const GRPC_CONNECTION_IDLE_MS = 5 * 60_000;
+
+// --- privacy rules ---
+
+/** Rules in one [privacy] section: a platform team's policy is a handful per agent and table;
+ * more points at a generated file, and every rule costs a pass over each matching request. */
+export const PRIVACY_RULES_MAX = 64;
+/** Keys one rule may list in drop, pseudonymize or allow together: the agents' sensitive keys
+ * number in the tens; the cap bounds the per-attribute lookup work a file can ask for. */
+export const PRIVACY_RULE_KEYS_MAX = 256;
+/** Mask patterns of one rule: each is run over every string value of every matching record. */
+export const PRIVACY_MASKS_MAX = 32;
+/** Characters of one custom mask pattern: JavaScript regexes cannot be interrupted, so patterns
+ * are kept short and free of nested quantifiers (see privacy-patterns.ts) to bound backtracking. */
+export const PRIVACY_PATTERN_CHARS_MAX = 512;
+/** Bytes a pseudonym key must have at least: HMAC-SHA-256 keys shorter than its 32-byte output
+ * make pseudonyms of guessable values (e-mail addresses) easier to reverse by brute force. */
+export const PSEUDONYM_KEY_BYTES_MIN = 32;
+/** Bytes a pseudonym key file may hold: a key is tens of bytes; a large file is a wrong path. */
+export const PSEUDONYM_KEY_FILE_BYTES_MAX = 4_096;

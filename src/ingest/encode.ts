@@ -2,7 +2,7 @@
 // whether it runs on the event loop (in slices) or on a render worker (in one
 // go). Pure: it reads the body and writes a buffer, nothing else.
 import { stampPrincipal } from '../access/identity.ts';
-import { applyPrivacy } from '../policy/privacy-apply.ts';
+import { applyPrivacy, noChanges } from '../policy/privacy-apply.ts';
 import type { PrivacyPlan } from '../policy/types.ts';
 import { decodeRequest } from '../otlp/codec.ts';
 import type { Signal, WireEncoding } from '../otlp/types.ts';
@@ -28,8 +28,11 @@ export type EncodeInput = {
 export function encodeRequest(req: EncodeInput, caps: RenderCaps, startedAt = performance.now()): RenderResult | Promise<RenderResult> {
   const desc = SIGNALS[req.signal];
   if (req.encoding === 'protobuf' && recordsOverCap(req.signal, req.body, caps.rowsMax)) throw tooManyRows(caps);
-  const decoded = stampPrincipal(req.signal, applyPrivacy(req.signal, decodeRequest(req.signal, req.body, req.encoding), req.privacy), req.principal);
+  const changes = req.privacy ? noChanges() : undefined;
+  const decoded = stampPrincipal(req.signal, applyPrivacy(req.signal, decodeRequest(req.signal, req.body, req.encoding), req.privacy, changes), req.principal);
   const job = new RenderJob(caps, startedAt);
   // Each signal's decode/render pair is typed by its own request shape.
-  return job.run((desc.steps as (j: RenderJob, r: typeof decoded) => RenderSteps)(job, decoded));
+  const out = job.run((desc.steps as (j: RenderJob, r: typeof decoded) => RenderSteps)(job, decoded));
+  if (!changes) return out;
+  return out instanceof Promise ? out.then((r) => ({ ...r, privacyChanges: changes })) : { ...out, privacyChanges: changes };
 }

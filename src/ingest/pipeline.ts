@@ -21,6 +21,7 @@ import { TableWriter } from './table-writer.ts';
 import type { ServiceMetrics } from '../observe/metrics.ts';
 import type { Principal } from '../access/types.ts';
 import type { IngestPolicy, PolicySubject, PrivacyPlan } from '../policy/types.ts';
+import type { PrivacyChanges } from '../policy/privacy-apply.ts';
 
 export type IngestRequest = {
   signal: Signal;
@@ -47,7 +48,7 @@ export type PipelineOptions = {
   policy?: IngestPolicy | undefined;
 };
 
-type Batch = { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestResult };
+type Batch = { ndjson: Buffer | undefined; lineBytesMax: number; result: IngestResult; privacyChanges?: PrivacyChanges | undefined };
 
 /**
  * Decodes and renders a request to the NDJSON bytes to stage. Kept out of
@@ -66,7 +67,7 @@ function encodeBatch(req: IngestRequest, caps: RenderCaps, pool: RenderPool | un
   const batch = (r: RenderResult): Batch => {
     renderStats.rejectedRecords += r.rejected;
     const message = r.rejected > 0 ? `${r.rejected} ${desc.records} rejected: ${r.rejectReasons.join('; ')}` : '';
-    return { ndjson: r.ndjson, lineBytesMax: r.lineBytesMax, result: { rows: r.rows, rejected: r.rejected, message } };
+    return { ndjson: r.ndjson, lineBytesMax: r.lineBytesMax, result: { rows: r.rows, rejected: r.rejected, message }, privacyChanges: r.privacyChanges };
   };
   if (pool && req.body.length >= RENDER_OFFLOAD_BYTES_MIN) {
     if (req.encoding === 'protobuf' && recordsOverCap(req.signal, req.body, caps.rowsMax)) throw tooManyRows(caps);
@@ -146,6 +147,7 @@ export class Pipeline {
     if (pending instanceof Promise && this.closed) {
       throw new OtlpError('unavailable', 'the server is shutting down', { retryAfterSeconds: 1 });
     }
+    if (batch.privacyChanges) this.opts.metrics?.countPrivacyChanges(batch.privacyChanges);
     if (batch.result.rows > 0) policy?.rates?.admitRecords(subject, batch.result.rows);
     if (batch.ndjson) {
       await (await this.writerFor(handle)).append(batch.ndjson, batch.result.rows, batch.lineBytesMax);

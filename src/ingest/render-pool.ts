@@ -8,11 +8,12 @@ import { OtlpError, type ErrorKind } from '../errors.ts';
 import type { Signal, WireEncoding } from '../otlp/types.ts';
 import type { EncodeInput } from './encode.ts';
 import type { PrivacyPlan } from '../policy/types.ts';
+import type { PrivacyChanges } from '../policy/privacy-apply.ts';
 import type { RenderResult } from '../tables/render/job.ts';
 
 export type RenderTask = { id: number; signal: Signal; encoding: WireEncoding; body: ArrayBuffer; principal?: string | undefined; privacy?: PrivacyPlan | undefined };
 export type RenderReply =
-  | { id: number; ok: true; ndjson: ArrayBuffer | undefined; rows: number; lineBytesMax: number; rejected: number; rejectReasons: string[] }
+  | { id: number; ok: true; ndjson: ArrayBuffer | undefined; rows: number; lineBytesMax: number; rejected: number; rejectReasons: string[]; privacyChanges?: PrivacyChanges | undefined }
   | { id: number; ok: false; kind: ErrorKind; message: string; retryAfterSeconds?: number | undefined };
 
 type Waiting = { resolve: (r: RenderResult) => void; reject: (e: unknown) => void };
@@ -71,6 +72,7 @@ export class RenderPool {
       lineBytesMax: reply.lineBytesMax,
       rejected: reply.rejected,
       rejectReasons: reply.rejectReasons,
+      privacyChanges: reply.privacyChanges,
     });
   }
 

@@ -31,7 +31,7 @@ port.on('message', (task: RenderTask) => {
     if (r instanceof Promise) throw new Error('a render without slices yielded');
     const ndjson = r.ndjson ? ownBuffer(r.ndjson) : undefined;
     if (ndjson) transfer.push(ndjson);
-    reply = { id: task.id, ok: true, ndjson, rows: r.rows, lineBytesMax: r.lineBytesMax, rejected: r.rejected, rejectReasons: r.rejectReasons };
+    reply = { id: task.id, ok: true, ndjson, rows: r.rows, lineBytesMax: r.lineBytesMax, rejected: r.rejected, rejectReasons: r.rejectReasons, privacyChanges: r.privacyChanges };
   } catch (e) {
     reply = isOtlpError(e)
       ? { id: task.id, ok: false, kind: e.kind, message: e.message, retryAfterSeconds: e.retryAfterSeconds }

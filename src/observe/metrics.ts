@@ -36,6 +36,12 @@ export class ServiceMetrics {
   readonly policyReloads = this.counter('otlp2delta_policy_reloads_total', 'Policy file reloads after a change or SIGHUP, by outcome (ok; failed: the policy in force stays)', ['outcome']);
   readonly logLinesSuppressed = this.counter('otlp2delta_log_rejections_suppressed_total', 'Rejection log lines left out by the per-reason-and-table rate limit (the refusals are still counted in otlp2delta_http_requests_total)');
 
+  readonly privacyChanges = this.counter('otlp2delta_privacy_changes_total', 'Values the privacy rules changed before staging, by action (dropped, pseudonymized, masked, disallowed)', ['action']);
+
+  countPrivacyChanges(changes: Readonly<Record<'dropped' | 'pseudonymized' | 'masked' | 'disallowed', number>>): void {
+    for (const [action, n] of Object.entries(changes)) if (n > 0) this.privacyChanges.inc({ action }, n);
+  }
+
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }

@@ -32,7 +32,32 @@ export interface RateGate {
 export type PrivacyPlan = {
   /** Changes whenever the rules change, so compiled forms can be cached per version. */
   readonly version: string;
-  readonly rules: readonly unknown[];
+  readonly rules: readonly PrivacyRulePlan[];
+};
+
+/** A custom or built-in mask: regex source (always applied globally) and its replacement. */
+export type MaskPlan = { readonly name: string; readonly source: string; readonly ignoreCase: boolean; readonly replacement: string };
+
+/** What the body of a log record becomes: kept (masks still apply), removed, or an empty string. */
+export type BodyAction = 'keep' | 'drop' | 'blank';
+
+/** One rule, with its preset merged in; key lists may hold `*` wildcards. */
+export type PrivacyRulePlan = {
+  /** `privacy.rules[N]` plus the rule's name, for `policy check`. */
+  readonly label: string;
+  /** Globs on the resource's service.name; undefined: every resource. */
+  readonly agents: readonly string[] | undefined;
+  readonly drop: readonly string[];
+  readonly pseudonymize: readonly string[];
+  readonly mask: readonly MaskPlan[];
+  /** Allow-list mode: only these keys (and the few the usage views need) are kept. */
+  readonly allow: readonly string[] | undefined;
+  readonly body: BodyAction;
+  /**
+   * The HMAC key as hex, when the rule pseudonymizes. It travels to render
+   * workers inside the plan; the plan is never logged or printed.
+   */
+  readonly pseudonymKeyHex: string | undefined;
 };
 
 export interface PrivacyRules {

@@ -7,6 +7,7 @@ import { RENDER_HELD_BYTES_MAX, RENDER_SLICE_MS, REQUEST_RENDERED_BYTES_MAX, REQ
 import { OtlpError } from '../../errors.ts';
 import { reject, type Rejections } from '../reject.ts';
 import { scratchSink, trimScratch, type ByteSink } from './sink.ts';
+import type { PrivacyChanges } from '../../policy/privacy-apply.ts';
 
 /** What rendering one export request produced. */
 export type RenderResult = {
@@ -18,6 +19,8 @@ export type RenderResult = {
   /** Records (data points, log records, spans) that could not be stored. */
   rejected: number;
   rejectReasons: string[];
+  /** Values the privacy rules changed, by action, when a plan applied (see policy/privacy-apply.ts). */
+  privacyChanges?: PrivacyChanges | undefined;
 };
 
 export type RenderCaps = {
