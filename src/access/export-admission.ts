@@ -43,6 +43,16 @@ export type Admitted = { table: TableName; principal: Principal | undefined };
 /** What the operator should read about a refusal beyond the client's answer. */
 const operatorNotes = new WeakMap<object, RequestNote>();
 
+/**
+ * Refusals of the credential itself (missing, unknown, expired, revoked), as
+ * opposed to a grant the caller lacks: HTTP answers an unusable token 403 as
+ * Databricks does, while gRPC has a code of its own for it (UNAUTHENTICATED).
+ */
+const credentialRefusals = new WeakSet<object>();
+
+/** Whether `e` refused the request's credential rather than a privilege. */
+export const isCredentialRefusal = (e: unknown): boolean => typeof e === 'object' && e !== null && credentialRefusals.has(e);
+
 /** The operator's note of a refusal thrown by admitExport, if it has one. */
 export const operatorNoteOf = (e: unknown): RequestNote | undefined => (typeof e === 'object' && e !== null ? operatorNotes.get(e) : undefined);
 
@@ -83,7 +93,11 @@ export function admitExport(deps: AdmissionDeps, call: ExportCall): Admitted {
   const fallback = call.tableName === undefined ? deps.defaultTable?.(call.signal) : undefined;
   call.note({ table: fallback ? formatTableName(fallback) : call.tableName });
   const who = authenticateCall(deps, call);
-  if (!who.ok) throw withNote(new OtlpError(who.status === 401 ? 'unauthenticated' : 'forbidden', who.message), refusalNote(who));
+  if (!who.ok) {
+    const refusal = withNote(new OtlpError(who.status === 401 ? 'unauthenticated' : 'forbidden', who.message), refusalNote(who));
+    credentialRefusals.add(refusal);
+    throw refusal;
+  }
   const table = fallback ?? parseTableName(call.tableName, call.tableNameSource);
   const principal = who.principal;
   if (principal) {

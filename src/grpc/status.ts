@@ -7,6 +7,7 @@
 import { Metadata, type StatusObject } from '@grpc/grpc-js';
 import { ERROR_KINDS, isOtlpError, OtlpError } from '../errors.ts';
 import { encodeStatusWithRetry } from './retry-info.ts';
+import { isCredentialRefusal } from '../access/export-admission.ts';
 
 export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
 
@@ -20,7 +21,9 @@ export function grpcStatusOf(err: unknown): GrpcRefusal {
   if (info.retryable && error.retryAfterSeconds !== undefined) {
     metadata.set(STATUS_DETAILS_KEY, encodeStatusWithRetry(info.grpc, error.message, Math.max(1, error.retryAfterSeconds)));
   }
-  return { error, status: { code: info.grpc, details: error.message, metadata } };
+  // An unusable token is UNAUTHENTICATED in gRPC's terms, whatever HTTP status Databricks gives it.
+  const code = isCredentialRefusal(err) ? ERROR_KINDS.unauthenticated.grpc : info.grpc;
+  return { error, status: { code, details: error.message, metadata } };
 }
 
 /** The HTTP status a gRPC outcome is reported under (metrics, access log, audit). */

@@ -8,7 +8,6 @@ import { POLICY_RELOAD_POLL_MS } from '../config/limits.ts';
 import { parsePolicyText, type PolicyDocument } from './document.ts';
 import { summarizeLimits } from './limits-config.ts';
 import { PolicyError } from './policy-error.ts';
-import { summarizePrivacy } from './privacy-config.ts';
 
 export type PolicyReloadStats = { reloads: number; failures: number };
 
@@ -24,7 +23,7 @@ export type PolicyWatcher = {
 /** How the log describes a policy: counts, so a reload line stays one line. */
 export function describePolicy(doc: PolicyDocument): string {
   const limits = summarizeLimits(doc.limits).length;
-  const rules = summarizePrivacy(doc.privacy).length;
+  const rules = doc.privacy.rules.length;
   return `${limits} rate limit${limits === 1 ? '' : 's'}, ${rules} privacy rule${rules === 1 ? '' : 's'}`;
 }
 
