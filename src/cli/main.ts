@@ -26,6 +26,9 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   usage: { summary: 'summarise coding-agent tokens, cost, sessions and models', run: runUsage },
   staging: { summary: 'list quarantined staging segments, or move one back to be committed', run: runStaging },
   token: { summary: 'create, list or revoke access tokens', run: (argv) => import('./token.ts').then((m) => m.runToken(argv)) },
+  prices: { summary: 'import or list model prices; list models used without one', run: (argv) => import('./prices.ts').then((m) => m.runPrices(argv)) },
+  directory: { summary: 'import or list the user directory (teams, departments, cost centers)', run: (argv) => import('./directory.ts').then((m) => m.runDirectory(argv)) },
+  budget: { summary: 'set, remove or list spending budgets per user, team or everyone', run: (argv) => import('./budget.ts').then((m) => m.runBudget(argv)) },
 };
 
 function mainHelp(): string {
