@@ -34,6 +34,10 @@ async function ensureTable(warehouse: string, t: CostTable): Promise<string> {
   return dir;
 }
 
+// Dates and timestamps come back as Date; the tables' NDJSON wants ISO text.
+const cell = (v: unknown): string | number | null =>
+  v === null || v === undefined ? null : typeof v === 'number' ? v : v instanceof Date ? v.toISOString() : String(v);
+
 /** The table's current rows, or undefined when the warehouse has no such table. */
 export async function readRows(warehouse: string, t: CostTable): Promise<Row[] | undefined> {
   const dir = tableDir(warehouse, t.name);
@@ -42,7 +46,7 @@ export async function readRows(warehouse: string, t: CostTable): Promise<Row[] |
   const db = await openDuckDb({ threads: 1 });
   try {
     const rows = await db.all(relationSql(t.kind, activeFilePaths({ dir, snapshot })));
-    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null || v === undefined ? null : typeof v === 'number' ? v : String(v)])));
+    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, cell(v)])));
   } finally {
     db.close();
   }
