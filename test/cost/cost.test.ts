@@ -224,3 +224,10 @@ describe('budgets and outcomes', () => {
     expect(basis).toEqual({ claude_code: 'reported', codex: 'estimated', gemini_cli: 'estimated' });
   });
 });
+
+describe('Codex token split', () => {
+  it('prices the net types of one export, never a negative row', async () => {
+    const rows = await estimates(`SELECT token_type, tokens FROM ${SCHEMA}.usage_facts WHERE agent = 'codex' AND day = DATE '${DAY}' ORDER BY token_type`);
+    expect(rows.map((r) => `${String(r.token_type)} ${String(r.tokens)}`)).toEqual(['cache_read 400', 'input 600', 'output 200', 'reasoning 100']);
+  });
+});

@@ -11,8 +11,9 @@ type Attrs = Record<string, string>;
 const kv = (a: Attrs) => Object.entries(a).map(([key, v]) => ({ key, value: { stringValue: v } }));
 let tick = 0;
 
-function point(day: string, value: number, attrs: Attrs) {
-  tick += 1;
+/** `same` keeps the previous point's time: one export's points (Codex's token split) share it. */
+function point(day: string, value: number, attrs: Attrs, same = false) {
+  if (!same) tick += 1;
   const t = BigInt(Date.parse(`${day}T10:00:00Z`) + tick * 1000) * 1_000_000n;
   return { startTimeUnixNano: String(t - 1000n), timeUnixNano: String(t), asDouble: value, attributes: kv(attrs) };
 }
@@ -48,11 +49,11 @@ function codexBody() {
   return body({ 'service.name': 'codex_cli_rs', 'user.account_id': CODEX.account }, [
     sum('codex.turn.token_usage', [
       point(DAY, d.input, { ...m, token_type: 'input' }),
-      point(DAY, d.cached, { ...m, token_type: 'cached_input' }),
-      point(DAY, d.output, { ...m, token_type: 'output' }),
-      point(DAY, d.reasoning, { ...m, token_type: 'reasoning_output' }),
+      point(DAY, d.cached, { ...m, token_type: 'cached_input' }, true),
+      point(DAY, d.output, { ...m, token_type: 'output' }, true),
+      point(DAY, d.reasoning, { ...m, token_type: 'reasoning_output' }, true),
       point(EARLY_DAY, CODEX.early.input, { ...m, token_type: 'input' }),
-      point(EARLY_DAY, CODEX.early.output, { ...m, token_type: 'output' }),
+      point(EARLY_DAY, CODEX.early.output, { ...m, token_type: 'output' }, true),
     ]),
   ]);
 }
