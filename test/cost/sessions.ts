@@ -43,10 +43,11 @@ function claudeBody(c: Claude) {
 /** Codex reports cached input inside input and reasoning inside output. */
 export const CODEX = { account: 'acct-dave', model: 'gpt-5.1-codex', day: { input: 1000, cached: 400, output: 300, reasoning: 100 }, early: { input: 100, output: 10 } };
 
-function codexBody() {
+/** Without an account id, the server names the user by the exporting token's principal. */
+export function codexBody(account: string | null = CODEX.account) {
   const m = { model: CODEX.model };
   const d = CODEX.day;
-  return body({ 'service.name': 'codex_cli_rs', 'user.account_id': CODEX.account }, [
+  return body({ 'service.name': 'codex_cli_rs', ...(account === null ? {} : { 'user.account_id': account }) }, [
     sum('codex.turn.token_usage', [
       point(DAY, d.input, { ...m, token_type: 'input' }),
       point(DAY, d.cached, { ...m, token_type: 'cached_input' }, true),
