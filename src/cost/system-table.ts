@@ -3,6 +3,7 @@
 // A replace removes every active file and adds one new file, so readers see
 // the old or the new list, never a mix, and older lists stay in the history.
 import { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadSnapshot } from '../delta/snapshot.ts';
 import { createDeltaTable, appendFiles, makeAdd, newDataFileName } from '../delta/table.ts';
@@ -21,6 +22,8 @@ export const BUDGETS_TABLE: CostTable = { name: { catalog: 'system', schema: 'bi
 export const DIRECTORY_TABLE: CostTable = { name: { catalog: 'system', schema: 'directory', table: 'users' }, kind: 'directory' };
 
 export type Row = Record<string, string | number | null>;
+
+const REPLACE_APP_ID = 'otlp2delta-replace';
 
 async function ensureTable(warehouse: string, t: CostTable): Promise<string> {
   const dir = tableDir(warehouse, t.name);
@@ -60,7 +63,9 @@ export async function replaceRows(warehouse: string, t: CostTable, rows: Row[], 
   if (!snapshot) throw new Error(`${dir} has no Delta log after creating it`);
   const name = newDataFileName();
   const out = path.join(dir, name);
-  const ndjson = path.join(dir, `.${name}.ndjson`);
+  // Staged outside the table, so a crash leaves nothing in it but, at worst, a data file no commit names.
+  const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'otlp2delta-replace-'));
+  const ndjson = path.join(scratch, 'rows.ndjson');
   await fsp.writeFile(ndjson, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length > 0 ? '\n' : ''));
   const db = await openDuckDb({ threads: 1 });
   try {
@@ -72,7 +77,14 @@ export async function replaceRows(warehouse: string, t: CostTable, rows: Row[], 
     const inputs = [...snapshot.files.values()];
     if (inputs.length === 0) {
       if (adds.length === 0) return snapshot.version;
-      return (await appendFiles(dir, { adds, readVersion: snapshot.version, operation })).version;
+      // An append conflicts with nothing; the txn makes a second replace that
+      // read the same empty version lose instead of adding its rows as well.
+      const appended = await appendFiles(dir, { adds, readVersion: snapshot.version, operation, txn: { appId: REPLACE_APP_ID, version: snapshot.version + 1 } });
+      if (appended.skipped) {
+        await fsp.rm(out, { force: true });
+        throw new Error(`another writer changed ${dir} at the same time; run the command again`);
+      }
+      return appended.version;
     }
     const result = await commitRewrite(dir, { readVersion: snapshot.version, inputs, outputs: adds, operation, operationParameters: { mode: 'Overwrite' }, dataChange: true });
     if (!result.committed) {
@@ -82,6 +94,6 @@ export async function replaceRows(warehouse: string, t: CostTable, rows: Row[], 
     return result.version;
   } finally {
     db.close();
-    await fsp.rm(ndjson, { force: true });
+    await fsp.rm(scratch, { recursive: true, force: true });
   }
 }
