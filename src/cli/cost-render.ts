@@ -24,6 +24,9 @@ export function renderCost(c: CostSection, span: string, agentName: (a: string) 
   }
   const cache = c.cache.map((r) => [agentName(r.agent), int(r.inputTokens), int(r.cacheReadTokens), pct(r.cacheHitRate === null ? null : 100 * r.cacheHitRate)]);
   if (cache.length > 0) out.push(`Cache hit rate (${span}; cache read / (input + cache read))\n${tableLines(['agent', 'input', 'cache read', 'hit rate'], cache, [false, true, true, true])}`);
+  if (c.unpriced.tokens > 0) {
+    out.push(`Estimates leave out ${int(c.unpriced.tokens)} tokens of ${c.unpriced.models} ${c.unpriced.models === 1 ? 'model' : 'models'} with no price (otlp2delta prices missing lists them).`);
+  }
   if (c.directory.notInDirectory > 0) {
     const names = c.directory.missing.slice(0, 10).join(', ') + (c.directory.missing.length > 10 ? ', ...' : '');
     out.push(`Directory: ${c.directory.notInDirectory} of ${c.directory.users} users are not in the directory (team '(not in directory)'): ${names}`);

@@ -34,6 +34,8 @@ export type CostSection = {
   outcomes: Outcome[];
   cache: CacheRate[];
   directory: { users: number; notInDirectory: number; missing: string[] };
+  /** Tokens no price matches: left out of the estimates (prices missing lists them). */
+  unpriced: { models: number; tokens: number };
 };
 
 const num = (v: Json | undefined): number => (v === null || v === undefined ? 0 : Number(v));
@@ -83,6 +85,8 @@ export function costQueries(v: (name: string) => string, window: string, asOf: s
     `SELECT count(DISTINCT "user") AS users, count(DISTINCT "user") FILTER (WHERE NOT in_directory) AS missing,
             list(DISTINCT "user" ORDER BY "user") FILTER (WHERE NOT in_directory) AS missing_users
      FROM ${v('usage_facts')} WHERE ${window} AND "user" IS NOT NULL`,
+    `SELECT count(DISTINCT coalesce(model, '')) AS models, sum(tokens) AS tokens
+     FROM ${v('usage_facts')} WHERE ${window} AND token_type IS NOT NULL AND tokens > 0 AND cost_estimated_usd IS NULL`,
   ];
 }
 
@@ -105,7 +109,7 @@ function outcome(level: Outcome['level'], key: string | null, team: string | nul
 }
 
 export function costSection(results: (QueryResult | undefined)[]): CostSection {
-  const [agents, budgets, outcomes, cache, directory] = results.map(objects);
+  const [agents, budgets, outcomes, cache, directory, unpriced] = results.map(objects);
   const statuses = (budgets ?? []).map((b): BudgetStatus => {
     const usd = num(b.usd);
     const spent = num(b.spent);
@@ -131,6 +135,7 @@ export function costSection(results: (QueryResult | undefined)[]): CostSection {
     outcomes: [...[...teams].map(([team, s]) => outcome('team', team, team, s)), ...users.map((u) => outcome('user', u.user, u.team, u.sums))],
     cache: (cache ?? []).map((c) => ({ agent: String(c.agent), inputTokens: num(c.input), cacheReadTokens: num(c.cache_read), cacheHitRate: ratio(num(c.cache_read), num(c.input) + num(c.cache_read)) })),
     directory: { users: num(dir?.users), notInDirectory: num(dir?.missing), missing: Array.isArray(dir?.missing_users) ? dir.missing_users.map(String) : [] },
+    unpriced: { models: num(unpriced?.[0]?.models), tokens: num(unpriced?.[0]?.tokens) },
   };
 }
 

@@ -85,6 +85,7 @@ describe('otlp2delta directory and budget', () => {
     expect(usage.stdout).toMatch(/team platform\s+daily\s+\$0\.50\s+\$0\.60\s+120\.0%\s+\$-0\.10/);
     expect(usage.stdout).toMatch(/team platform\s+monthly\s+\$1\.00\s+\$0\.60\s+60\.0%\s+\$0\.40/);
     expect(usage.stdout).toMatch(/Directory: 1 of 5 users are not in the directory \(team '\(not in directory\)'\): erin@example\.com/);
+    expect(usage.stdout).toMatch(/Estimates leave out 77 tokens of 1 model with no price/);
     expect(usage.stdout).toMatch(/Codex CLI\s+-\s+\$0\.0045\s+\$0\.0045\s+estimated/);
     const removed = await cli(['budget', 'remove', '--team', 'platform', '--daily']);
     expect(removed.code, removed.stderr).toBe(0);

@@ -96,6 +96,7 @@ describe('estimated cost', () => {
     expect(Number(unknown?.priced)).toBe(0);
     const missing = await withEngine((e) => missingPrices(e, SCHEMA));
     expect(missing.map((m) => `${m.model} ${m.tokenType} ${m.tokens}`)).toEqual(['mystery-model-9 input 70', 'mystery-model-9 output 7']);
+    expect((await report()).cost.unpriced).toEqual({ models: 1, tokens: 77 });
   });
 
   it('replaces the whole list on re-import', async () => {
