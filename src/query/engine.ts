@@ -405,7 +405,10 @@ export class QueryEngine {
       // and refusing instead would tell it which tables it may not see.
       const tables = (await this.warehouse.tablesOf(catalog, schema)).filter((t) => this.grants.decide(caller, 'SELECT', { catalog, schema, table: t.table }) === 'allowed');
       const sources = new Set<string>(order.flatMap((d) => d.sources));
-      if (order.some((d) => joinsDirectory(d.name))) sources.add('directory');
+      // Only the views a statement names get the directory's columns: the
+      // views they are built from never read them, so joining there is waste.
+      const withTeams = (view: string) => views.has(view) && joinsDirectory(view);
+      if (order.some((d) => withTeams(d.name))) sources.add('directory');
       for (const src of SOURCE_PLACEHOLDERS) {
         if (!sources.has(src)) continue;
         const relation = isCostSource(src) ? await costSourceSql(src, this.warehouse, caller, this.grants) : unionRelationSql(src, tables);
@@ -414,7 +417,7 @@ export class QueryEngine {
       const nameOf = (view: string) => views.get(view) ?? internal(catalog, schema, view);
       for (const def of order) {
         const rendered = renderView(def, (p) => temp((SOURCE_PLACEHOLDERS as readonly string[]).includes(p) ? internal(catalog, schema, p) : nameOf(p)));
-        const body = joinsDirectory(def.name) ? withDirectory(rendered, temp(internal(catalog, schema, 'directory'))) : rendered;
+        const body = withTeams(def.name) ? withDirectory(rendered, temp(internal(catalog, schema, 'directory'))) : rendered;
         setup.push(`CREATE TEMP ${materialize ? 'TABLE' : 'VIEW'} ${quoteIdent(nameOf(def.name))} AS ${body}`);
       }
     }
