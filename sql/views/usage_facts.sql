@@ -30,6 +30,13 @@
 -- than zero), so a session carries its tokens and nothing is counted twice.
 -- cost_usd is what the agent sends; only Claude Code sends one. It is never
 -- computed from prices: for Codex and Gemini it is NULL.
+-- cost_estimated_usd is tokens times the price of the row's model and token
+-- type in {{prices}} on the row's day (the row with the latest valid_from on
+-- or before it). The model is lower-cased and a trailing bracketed variant is
+-- cut (Claude Code's claude-opus-4-8[1m], the 1M-context variant, is priced as
+-- claude-opus-4-8); patterns are globs (* and ?), and the most specific
+-- matching pattern (most characters other than wildcards) wins. A model no
+-- pattern matches gets NULL, never a guess; cost rows (token_type NULL) too.
 WITH token_map(metric, raw_type, token_type, sign) AS (
   VALUES
     ('claude_code.token.usage', 'input', 'input', 1),
@@ -209,6 +216,7 @@ remainder_facts AS (
 -- Contributions of one export (Codex input and its cached part) share a time,
 -- so grouping gives each row its net, never negative, count. Only the metrics
 -- split that way need it; the others pass through as they are.
+, facts AS MATERIALIZED (
 SELECT
   time, day, agent, user, user_id, user_email, organization_id, session_id, model, token_type,
   CAST(round(sum(tokens)) AS BIGINT) AS tokens,
@@ -237,3 +245,23 @@ SELECT
   time, day, agent, user, user_id, user_email, organization_id, session_id, model, token_type,
   CAST(round(tokens) AS BIGINT), cost_usd, source, source_name
 FROM event_facts
+),
+price_keys AS (
+  SELECT DISTINCT model, token_type, day, regexp_replace(lower(model), '\[[^\]]*\]$', '') AS model_key
+  FROM facts
+  WHERE token_type IS NOT NULL AND model IS NOT NULL
+),
+price_choice AS (
+  SELECT k.model, k.token_type, k.day, p.usd_per_million_tokens
+  FROM price_keys k
+  JOIN {{prices}} p ON p.token_type = k.token_type AND p.valid_from <= k.day AND k.model_key GLOB p.model_pattern
+  QUALIFY row_number() OVER (
+    PARTITION BY k.model, k.token_type, k.day
+    ORDER BY length(replace(replace(p.model_pattern, '*', ''), '?', '')) DESC, p.valid_from DESC, p.model_pattern
+  ) = 1
+)
+SELECT
+  f.time, f.day, f.agent, f."user", f.user_id, f.user_email, f.organization_id, f.session_id, f.model, f.token_type,
+  f.tokens, f.cost_usd, f.tokens * c.usd_per_million_tokens / 1e6 AS cost_estimated_usd, f.source, f.source_name
+FROM facts f
+LEFT JOIN price_choice c ON c.model = f.model AND c.token_type = f.token_type AND c.day = f.day

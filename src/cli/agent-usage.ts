@@ -4,22 +4,27 @@ import { QueryEngine, QueryError } from '../query/engine.ts';
 import { SchemaChoiceError } from '../query/schemas.ts';
 import { BREAKDOWNS, usageReport, type Breakdown, type UsageReport } from '../query/usage-report.ts';
 import { numberOption, tableLines, warehouseFromArgs } from './table-arg.ts';
+import { renderCost } from './cost-render.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 
-export const USAGE_HELP = `usage: otlp2delta usage [--days N] [--user EMAIL] [--by agent|model|user|day]
+export const USAGE_HELP = `usage: otlp2delta usage [--days N] [--user EMAIL] [--team TEAM] [--by agent|model|user|day|team]
                         [--schema CATALOG.SCHEMA] [--as-of YYYY-MM-DD] [--json] [--warehouse DIR]
 
 Summarises coding-agent usage from the tables of one catalog.schema (Claude
 Code, Codex CLI and Gemini CLI alike): tokens and cost today, in the last 7
 and 30 days, the active agents, the top models, and per agent a daily table
-of tokens, sessions, active time and models. Days are UTC. A session is an
+of tokens, sessions, active time and models; then spend by agent (reported
+cost where the agent sends one, else estimated from the price list), budgets,
+cost per commit, pull request and line, cache hit rates and the users the
+directory does not list. Days are UTC. A session is an
 agent session that sent at least one model request or used tokens; it
 counts once, on the day it began.
 
 options:
   --days N          days the agent, model and daily tables cover (default 7)
   --user EMAIL      only this user (an email, or an agent's user id)
-  --by DIM          instead of the daily tables, totals by agent, model, user or day
+  --team TEAM       only the users the directory puts in TEAM ('(not in directory)' for the others)
+  --by DIM          instead of the daily tables, totals by agent, model, user, day or team
   --schema C.S      where the agents' tables are (default: the one catalog.schema
                     that holds metrics or logs tables; with several, name one)
   --as-of DATE      report as of this UTC date instead of today
@@ -47,14 +52,16 @@ function section(title: string, body: string): string {
 /** The report as the aligned text the command prints. */
 export function renderUsage(r: UsageReport): string {
   const out: string[] = [];
-  const scope = r.user === null ? '' : `, user ${r.user}`;
+  const scope = `${r.user === null ? '' : `, user ${r.user}`}${r.team === null ? '' : `, team ${r.team}`}`;
   out.push(`Coding-agent usage in ${r.schema}${scope}, as of ${r.asOf} (UTC)`);
   out.push(
     tableLines(
       ['', 'today', 'last 7 days', 'last 30 days'],
       [
         ['tokens', int(r.tokens.today), int(r.tokens.last7Days), int(r.tokens.last30Days)],
-        ['cost', usd(r.costUsd.today), usd(r.costUsd.last7Days), usd(r.costUsd.last30Days)],
+        ['cost (reported)', usd(r.costUsd.today), usd(r.costUsd.last7Days), usd(r.costUsd.last30Days)],
+        ['cost (estimated)', usd(r.estimatedUsd.today), usd(r.estimatedUsd.last7Days), usd(r.estimatedUsd.last30Days)],
+        ['spend', usd(r.spendUsd.today), usd(r.spendUsd.last7Days), usd(r.spendUsd.last30Days)],
       ],
       [false, true, true, true],
     ),
@@ -65,15 +72,24 @@ export function renderUsage(r: UsageReport): string {
   const models = r.topModels.map((m) => [m.model, agentName(m.agent), int(m.tokens), usd(m.costUsd)]);
   out.push(section(`Top models (${span})`, models.length === 0 ? '(none)' : tableLines(['model', 'agent', 'tokens', 'cost'], models, [false, false, true, true])));
   if (r.breakdown) {
-    const rows = r.breakdown.rows.map((b) => [b.key === null ? '(unknown)' : r.breakdown?.by === 'agent' ? agentName(b.key) : b.key, int(b.tokens), usd(b.costUsd), String(b.sessions)]);
-    out.push(section(`Tokens by ${r.breakdown.by} (${span})`, rows.length === 0 ? '(none)' : tableLines([r.breakdown.by, 'tokens', 'cost', 'sessions'], rows, [false, true, true, true])));
+    const rows = r.breakdown.rows.map((b) => [
+      b.key === null ? '(unknown)' : r.breakdown?.by === 'agent' ? agentName(b.key) : b.key,
+      int(b.tokens),
+      usd(b.costUsd),
+      usd(b.estimatedUsd),
+      usd(b.spendUsd),
+      String(b.sessions),
+    ]);
+    const header = [r.breakdown.by, 'tokens', 'reported', 'estimated', 'spend', 'sessions'];
+    out.push(section(`Tokens by ${r.breakdown.by} (${span})`, rows.length === 0 ? '(none)' : tableLines(header, rows, [false, true, true, true, true, true])));
   } else {
     for (const { agent, days } of r.daily) {
       const rows = days.map((d) => [d.date, int(d.tokens), String(d.sessions), duration(d.activeSeconds), d.models.join(', ') || '-']);
       out.push(section(`${agentName(agent)} (${span})`, tableLines(['date', 'tokens', 'sessions', 'active time', 'models'], rows, [false, true, true, true, false])));
     }
   }
-  if (r.costUsd.last30Days === null && r.tokens.last30Days > 0) out.push('Cost: none of these agents sent a cost (only Claude Code does).');
+  out.push(...renderCost(r.cost, span, agentName));
+  if (r.costUsd.last30Days === null && r.tokens.last30Days > 0) out.push('Cost: none of these agents sent a cost (only Claude Code does); spend is estimated from the price list.');
   return out.join('\n\n');
 }
 
@@ -83,6 +99,7 @@ export async function runUsage(argv: string[]): Promise<number> {
     {
       days: { type: 'string' },
       user: { type: 'string' },
+      team: { type: 'string' },
       by: { type: 'string' },
       schema: { type: 'string' },
       'as-of': { type: 'string' },
@@ -105,6 +122,7 @@ export async function runUsage(argv: string[]): Promise<number> {
       ...(values.schema !== undefined ? { schema: values.schema } : {}),
       days,
       ...(values.user !== undefined ? { user: values.user } : {}),
+      ...(values.team !== undefined ? { team: values.team } : {}),
       ...(by !== undefined ? { by } : {}),
       ...(values['as-of'] !== undefined ? { asOf: values['as-of'] } : {}),
     });

@@ -26,6 +26,7 @@ import { Slots } from './slots.ts';
 import { findThreePartNames, replaceRanges } from './sql-text.ts';
 import { assertNoFileAccess } from './file-access.ts';
 import { explainMissingFile } from './missing-file.ts';
+import { costSourceSql, isCostSource, joinsDirectory, withDirectory } from '../cost/view-sources.ts';
 import { creationOrder, loadViews, renderView, SOURCE_PLACEHOLDERS, type ViewDef } from './views.ts';
 import { missingNameMessage, missingRelation, withoutStatementExcerpt } from './name-hints.ts';
 import { activeFilePaths, listTableNames, NotOtelLayout, relationSql, unionRelationSql, Warehouse, type WarehouseTable } from './warehouse.ts';
@@ -403,13 +404,20 @@ export class QueryEngine {
       // The views read only the tables the caller may read: rows of the others never reach it,
       // and refusing instead would tell it which tables it may not see.
       const tables = (await this.warehouse.tablesOf(catalog, schema)).filter((t) => this.grants.decide(caller, 'SELECT', { catalog, schema, table: t.table }) === 'allowed');
-      const sources = new Set(order.flatMap((d) => d.sources));
+      const sources = new Set<string>(order.flatMap((d) => d.sources));
+      // Only the views a statement names get the directory's columns: the
+      // views they are built from never read them, so joining there is waste.
+      const withTeams = (view: string) => views.has(view) && joinsDirectory(view);
+      if (order.some((d) => withTeams(d.name))) sources.add('directory');
       for (const src of SOURCE_PLACEHOLDERS) {
-        if (sources.has(src)) setup.push(`CREATE TEMP VIEW ${quoteIdent(internal(catalog, schema, src))} AS ${unionRelationSql(src, tables)}`);
+        if (!sources.has(src)) continue;
+        const relation = isCostSource(src) ? await costSourceSql(src, this.warehouse, caller, this.grants) : unionRelationSql(src, tables);
+        setup.push(`CREATE TEMP VIEW ${quoteIdent(internal(catalog, schema, src))} AS ${relation}`);
       }
       const nameOf = (view: string) => views.get(view) ?? internal(catalog, schema, view);
       for (const def of order) {
-        const body = renderView(def, (p) => temp((SOURCE_PLACEHOLDERS as readonly string[]).includes(p) ? internal(catalog, schema, p) : nameOf(p)));
+        const rendered = renderView(def, (p) => temp((SOURCE_PLACEHOLDERS as readonly string[]).includes(p) ? internal(catalog, schema, p) : nameOf(p)));
+        const body = withTeams(def.name) ? withDirectory(rendered, temp(internal(catalog, schema, 'directory'))) : rendered;
         setup.push(`CREATE TEMP ${materialize ? 'TABLE' : 'VIEW'} ${quoteIdent(nameOf(def.name))} AS ${body}`);
       }
     }

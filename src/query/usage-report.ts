@@ -7,8 +7,9 @@ import { sqlString } from '../duckdb/sql.ts';
 import type { QueryEngine } from './engine.ts';
 import { QueryError } from './read-only.ts';
 import { chooseAgentSchema } from './schemas.ts';
+import { costQueries, costSection, type CostSection } from '../cost/report.ts';
 
-export const BREAKDOWNS = ['agent', 'model', 'user', 'day'] as const;
+export const BREAKDOWNS = ['agent', 'model', 'user', 'day', 'team'] as const;
 export type Breakdown = (typeof BREAKDOWNS)[number];
 
 export type UsageOptions = {
@@ -18,6 +19,8 @@ export type UsageOptions = {
   days: number;
   /** Only this user: an email or an agent's user id. */
   user?: string;
+  /** Only this team of the directory ('(not in directory)' for users it does not list). */
+  team?: string;
   by?: Breakdown;
   /** The UTC date the report is for (YYYY-MM-DD); today by default. */
   asOf?: string;
@@ -27,19 +30,28 @@ type Totals = { today: number; last7Days: number; last30Days: number };
 export type AgentSummary = { agent: string; tokens: number; costUsd: number | null; sessions: number; users: number; lastSeen: string | null };
 export type ModelSummary = { model: string; agent: string; tokens: number; costUsd: number | null };
 export type AgentDay = { date: string; tokens: number; sessions: number; activeSeconds: number | null; models: string[] };
-export type BreakdownRow = { key: string | null; tokens: number; costUsd: number | null; sessions: number };
+/** costUsd is what agents reported; spendUsd that, or the estimate from prices where nothing was reported. */
+export type BreakdownRow = { key: string | null; tokens: number; costUsd: number | null; estimatedUsd: number | null; spendUsd: number | null; sessions: number };
+type Money = { today: number | null; last7Days: number | null; last30Days: number | null };
 
 export type UsageReport = {
   schema: string;
   asOf: string;
   days: number;
   user: string | null;
+  team: string | null;
   tokens: Totals;
-  costUsd: { today: number | null; last7Days: number | null; last30Days: number | null };
+  /** Cost the agents reported (Claude Code only). */
+  costUsd: Money;
+  /** Tokens times the price list, for every agent. */
+  estimatedUsd: Money;
+  /** Reported cost where the agent reports one, else the estimate. */
+  spendUsd: Money;
   activeAgents: AgentSummary[];
   topModels: ModelSummary[];
   daily: { agent: string; days: AgentDay[] }[];
   breakdown: { by: Breakdown; rows: BreakdownRow[] } | null;
+  cost: CostSection;
 };
 
 const num = (v: Json | undefined): number => (v === null || v === undefined ? 0 : Number(v));
@@ -73,13 +85,16 @@ export async function usageReport(engine: QueryEngine, opts: UsageOptions): Prom
   const v = (name: string) => `${chosen}.${name}`;
   const day = sqlString(asOf);
   const since = (n: number) => `day BETWEEN CAST(${day} AS DATE) - INTERVAL ${n - 1} DAY AND CAST(${day} AS DATE)`;
-  const who = opts.user === undefined ? 'true' : `(user = ${sqlString(opts.user)} OR user_email = ${sqlString(opts.user)} OR user_id = ${sqlString(opts.user)})`;
+  const byUser = opts.user === undefined ? 'true' : `(user = ${sqlString(opts.user)} OR user_email = ${sqlString(opts.user)} OR user_id = ${sqlString(opts.user)})`;
+  const who = opts.team === undefined ? byUser : `${byUser} AND team = ${sqlString(opts.team)}`;
   const window = `${since(opts.days)} AND ${who}`;
   const queries = [
     `SELECT
        sum(tokens) FILTER (WHERE ${since(1)}) AS t1, sum(tokens) FILTER (WHERE ${since(7)}) AS t7, sum(tokens) FILTER (WHERE ${since(30)}) AS t30,
        sum(cost_usd) FILTER (WHERE ${since(1)}) AS c1, sum(cost_usd) FILTER (WHERE ${since(7)}) AS c7, sum(cost_usd) FILTER (WHERE ${since(30)}) AS c30
      FROM ${v('usage_facts')} WHERE ${who}`,
+    `SELECT ${[1, 7, 30].map((n) => `sum(estimated_usd) FILTER (WHERE ${since(n)}) AS e${n}, sum(spend_usd) FILTER (WHERE ${since(n)}) AS s${n}`).join(', ')}
+     FROM ${v('spend')} WHERE ${who}`,
     `WITH s AS (SELECT agent, count(*) AS sessions, max(last_seen) AS last_seen FROM ${v('sessions')} WHERE ${window} GROUP BY agent),
           d AS (SELECT agent, count(DISTINCT user) AS users FROM ${v('daily_active_users')} WHERE ${window} GROUP BY agent),
           u AS (SELECT agent, sum(tokens) AS tokens, sum(cost_usd) AS cost, max(time) AS last_seen FROM ${v('usage_facts')}
@@ -92,16 +107,25 @@ export async function usageReport(engine: QueryEngine, opts: UsageOptions): Prom
      ORDER BY tokens DESC, model LIMIT 5`,
     dailySql(v, window),
   ];
+  const cost = costQueries(v, window, asOf);
+  queries.push(...cost);
   if (opts.by !== undefined) queries.push(breakdownSql(v, window, opts.by));
-  const [totalsResult, agentsResult, modelsResult, dailyResult, breakdownResult] = await engine.executeBatch(queries, { materialize: true });
+  const [totalsResult, spendResult, agentsResult, modelsResult, dailyResult, ...rest] = await engine.executeBatch(queries, { materialize: true });
+  const costResults = rest.slice(0, cost.length);
+  const breakdownResult = rest[cost.length];
   const [totals] = objects(totalsResult as QueryResult);
+  const [spent] = objects(spendResult as QueryResult);
+  const money = (p: string, o: Record<string, Json> | undefined): Money => ({ today: numOrNull(o?.[`${p}1`]), last7Days: numOrNull(o?.[`${p}7`]), last30Days: numOrNull(o?.[`${p}30`]) });
   return {
     schema: chosen,
     asOf,
     days: opts.days,
     user: opts.user ?? null,
+    team: opts.team ?? null,
     tokens: { today: num(totals?.t1), last7Days: num(totals?.t7), last30Days: num(totals?.t30) },
-    costUsd: { today: numOrNull(totals?.c1), last7Days: numOrNull(totals?.c7), last30Days: numOrNull(totals?.c30) },
+    costUsd: money('c', totals),
+    estimatedUsd: money('e', spent),
+    spendUsd: money('s', spent),
     activeAgents: objects(agentsResult as QueryResult).map((a) => ({
       agent: String(a.agent),
       tokens: num(a.tokens),
@@ -113,6 +137,7 @@ export async function usageReport(engine: QueryEngine, opts: UsageOptions): Prom
     topModels: objects(modelsResult as QueryResult).map((m) => ({ model: String(m.model), agent: String(m.agent), tokens: num(m.tokens), costUsd: numOrNull(m.cost) })),
     daily: dailyTables(objects(dailyResult as QueryResult)),
     breakdown: opts.by === undefined ? null : { by: opts.by, rows: breakdownRows(objects(breakdownResult as QueryResult)) },
+    cost: costSection(costResults),
   };
 }
 
@@ -159,11 +184,19 @@ function breakdownSql(v: (n: string) => string, window: string, by: Breakdown): 
       : `SELECT ${key} AS key, count(*) AS sessions FROM ${v('sessions')} WHERE ${window} GROUP BY 1`;
   const order = by === 'day' ? 'key' : 'tokens DESC, key';
   return `WITH t AS (SELECT ${key} AS key, sum(tokens) AS tokens, sum(cost_usd) AS cost FROM ${v('usage_facts')} WHERE ${window} GROUP BY 1),
+          m AS (SELECT ${key} AS key, sum(estimated_usd) AS estimated, sum(spend_usd) AS spend FROM ${v('spend')} WHERE ${window} GROUP BY 1),
           s AS (${sessions})
-     SELECT coalesce(t.key, s.key) AS key, coalesce(t.tokens, 0) AS tokens, t.cost, coalesce(s.sessions, 0) AS sessions
-     FROM t FULL JOIN s ON s.key IS NOT DISTINCT FROM t.key ORDER BY ${order} NULLS LAST`;
+     SELECT coalesce(t.key, s.key) AS key, coalesce(t.tokens, 0) AS tokens, t.cost, m.estimated, m.spend, coalesce(s.sessions, 0) AS sessions
+     FROM t FULL JOIN s ON s.key IS NOT DISTINCT FROM t.key LEFT JOIN m ON m.key IS NOT DISTINCT FROM coalesce(t.key, s.key) ORDER BY ${order} NULLS LAST`;
 }
 
 function breakdownRows(rows: Record<string, Json>[]): BreakdownRow[] {
-  return rows.map((r) => ({ key: r.key === null ? null : String(r.key), tokens: num(r.tokens), costUsd: numOrNull(r.cost), sessions: num(r.sessions) }));
+  return rows.map((r) => ({
+    key: r.key === null ? null : String(r.key),
+    tokens: num(r.tokens),
+    costUsd: numOrNull(r.cost),
+    estimatedUsd: numOrNull(r.estimated),
+    spendUsd: numOrNull(r.spend),
+    sessions: num(r.sessions),
+  }));
 }

@@ -7,8 +7,11 @@ import { fileURLToPath } from 'node:url';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../sql/views/', import.meta.url));
 
-/** Placeholders that stand for the union of a schema's tables of one layout, not for a view. */
-export const SOURCE_PLACEHOLDERS = ['metrics', 'logs'] as const;
+/**
+ * Placeholders that stand for tables, not views: the union of a schema's
+ * tables of one layout (metrics, logs), or a system table the cost views read.
+ */
+export const SOURCE_PLACEHOLDERS = ['metrics', 'logs', 'prices', 'directory', 'budgets'] as const;
 export type SourcePlaceholder = (typeof SOURCE_PLACEHOLDERS)[number];
 
 export type ViewDef = { name: string; sql: string; deps: string[]; sources: SourcePlaceholder[] };

@@ -8,8 +8,8 @@ import type { Signal } from '../otlp/types.ts';
 export type TableKind = 'metrics' | 'logs' | 'spans';
 export const TABLE_KINDS: readonly TableKind[] = ['metrics', 'logs', 'spans'];
 /** Every layout the warehouse knows: the otel ones exports write, and the system ones the server writes itself. */
-export type LayoutKind = TableKind | 'audit';
-export const LAYOUT_KINDS: readonly LayoutKind[] = [...TABLE_KINDS, 'audit'];
+export type LayoutKind = TableKind | 'audit' | 'prices' | 'directory' | 'budgets';
+export const LAYOUT_KINDS: readonly LayoutKind[] = [...TABLE_KINDS, 'audit', 'prices', 'directory', 'budgets'];
 
 /** `timestamp` is an instant (Delta timestamp, UTC microseconds); `date` a calendar day. */
 export type PrimitiveType = 'string' | 'long' | 'integer' | 'double' | 'boolean' | 'timestamp' | 'date';

@@ -65,7 +65,7 @@ describe('names sql cannot find', () => {
     expect(await failure(engine, 'SELECT * FROM main.agent_telemetry.claude_otel_log')).toBe(
       'there is no table or view main.agent_telemetry.claude_otel_log in the warehouse; did you mean main.agent_telemetry.claude_otel_logs, main.agent_telemetry.claude_otel_metrics?',
     );
-    expect(await failure(engine, 'SELECT * FROM main.agent_telemetry.sesions')).toMatch(/did you mean main\.agent_telemetry\.sessions\?$/);
+    expect(await failure(engine, 'SELECT * FROM main.agent_telemetry.sesions')).toMatch(/did you mean main\.agent_telemetry\.sessions[,?]/);
   });
 
   it('nothing near: the tables that exist', async () => {

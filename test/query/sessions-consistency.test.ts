@@ -133,6 +133,6 @@ describe('Codex sessions carry the tokens of its session-less metrics', () => {
       { s: 'P1', token_type: 'reasoning', tokens: 20 },
     ]);
     const r = await usageReport(engine, { schema: PARTIAL_SCHEMA, days: 1, asOf: DAY, by: 'agent' });
-    expect(r.breakdown?.rows).toEqual([{ key: 'codex', tokens: 580, costUsd: null, sessions: 1 }]);
+    expect(r.breakdown?.rows).toEqual([{ key: 'codex', tokens: 580, costUsd: null, estimatedUsd: expect.any(Number), spendUsd: expect.any(Number), sessions: 1 }]);
   });
 });
