@@ -1,16 +1,14 @@
 // The prices, directory and budget commands and the usage report's spend
 // sections, run as child processes over a warehouse landed by the real server.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendMetricsJson } from '../query/support.ts';
+import { runCli, type CliRun } from '../support/cli.ts';
 import { startTestService } from '../support/service.ts';
 import { costRequests, DAY, DIRECTORY_CSV, PRICES_CSV, SCHEMA } from './sessions.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let warehouse: string;
 let scratch: string;
 
@@ -28,15 +26,7 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTLP2DELTA_')));
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/otlp2delta'), ...args, '--warehouse', warehouse], { env, cwd: ROOT });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[]): Promise<CliRun> => runCli([...args, '--warehouse', warehouse]);
 
 async function file(name: string, text: string): Promise<string> {
   const p = path.join(scratch, name);

@@ -1,18 +1,16 @@
 // `otlp2delta sql` and `otlp2delta usage` as child processes over a landed
 // warehouse, and the interactive prompt driven through streams.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRepl } from '../../src/cli/sql-repl.ts';
 import { QueryEngine } from '../../src/query/engine.ts';
+import { runCli, type CliRun } from '../support/cli.ts';
 import { loadWarehouse } from './support.ts';
 import { DAY } from './synthetic.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let warehouse: string;
 let scratch: string;
 
@@ -28,16 +26,7 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-function cli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTLP2DELTA_')));
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/otlp2delta'), ...args, '--warehouse', warehouse], { env, cwd: ROOT });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end(stdin);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[], stdin = ''): Promise<CliRun> => runCli([...args, '--warehouse', warehouse], { stdin });
 
 describe('otlp2delta sql', () => {
   it('prints an aligned table, csv, json and ndjson', async () => {
