@@ -152,6 +152,9 @@ function kvlistJson(r: Reader, depth: number): string {
   const end = r.uint32() + r.pos;
   const keys: { key: string }[] = [];
   const parts: string[] = [];
+  // The reference checks this list's keys before rendering any value in it,
+  // so a value's own rejection counts only after that check.
+  let pending: unknown = undefined;
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) {
@@ -164,7 +167,12 @@ function kvlistJson(r: Reader, depth: number): string {
         if (f === 1 && (t & 7) === WIRE_LEN) key = r.string();
         else if (f === 2 && (t & 7) === WIRE_LEN) {
           const vEnd = r.uint32() + r.pos;
-          value = anyValueJson(r, vEnd, depth + 1);
+          try {
+            value = anyValueJson(r, vEnd, depth + 1);
+          } catch (e) {
+            pending ??= e;
+            r.pos = vEnd;
+          }
         } else r.skipType(t & 7);
       }
       keys.push({ key });
@@ -176,25 +184,32 @@ function kvlistJson(r: Reader, depth: number): string {
   if (keys.length === 0) return '{}';
   // JSON text keeps two different lone surrogates apart, so compare keys as sent.
   checkKeys(keys as KeyValue[], 'a key-value list value', false);
+  if (pending !== undefined) throw pending;
   return '{' + parts.join(',') + '}';
 }
 
 /**
  * One KeyValue (bytes r.pos..end) into `keys`/`values` at index `i`; the value
- * text is null when the value is absent or empty.
+ * text is null when the value is absent or empty. The key is stored before
+ * the value is read, so it is known even when the value rejects the record.
  */
 export function readKeyValue(r: Reader, end: number, keys: string[], values: (string | null)[], i: number): void {
   let key = '';
-  let value: string | null = null;
+  let valueAt = -1;
   while (r.pos < end) {
     const tag = r.uint32();
     const f = tag >>> 3;
     if (f === 1 && (tag & 7) === WIRE_LEN) key = r.string();
-    else if (f === 2 && (tag & 7) === WIRE_LEN) {
-      const vEnd = r.uint32() + r.pos;
-      value = anyValueText(r, vEnd);
-    } else r.skipType(tag & 7);
+    else {
+      if (f === 2 && (tag & 7) === WIRE_LEN) valueAt = r.pos;
+      r.skipType(tag & 7);
+    }
   }
   keys[i] = key;
-  values[i] = value;
+  values[i] = null;
+  if (valueAt < 0) return;
+  r.pos = valueAt;
+  const vEnd = r.uint32() + r.pos;
+  values[i] = anyValueText(r, vEnd);
+  r.pos = end;
 }

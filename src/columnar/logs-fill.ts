@@ -23,7 +23,7 @@ export class LogColumns {
   readonly dropped_attributes_count = new Int32Column();
   readonly flags = new Int32Column();
   readonly scopes: ScopeEntry[] = [];
-  readonly rejections: Rejections = { rejected: 0, rejectReasons: [] };
+  rejections: Rejections = { rejected: 0, rejectReasons: [] };
 
   get rows(): number {
     return this.scopeIx.length;
@@ -179,8 +179,22 @@ function scopeLogs(c: LogColumns, r: Reader, end: number, resource: ScopeEntry['
   }
 }
 
-/** Appends the rows of one ExportLogsServiceRequest body (validated protobuf) to `c`. */
-export function fillLogs(c: LogColumns, body: Uint8Array): void {
+/**
+ * Appends the rows of one ExportLogsServiceRequest body (validated protobuf)
+ * to `c`; records that cannot be stored are counted in `rejections` (the
+ * batch's by default, or a request's own).
+ */
+export function fillLogs(c: LogColumns, body: Uint8Array, rejections: Rejections = c.rejections): void {
+  const saved = c.rejections;
+  c.rejections = rejections;
+  try {
+    fillBody(c, body);
+  } finally {
+    c.rejections = saved;
+  }
+}
+
+function fillBody(c: LogColumns, body: Uint8Array): void {
   const r = readerOf(body);
   while (r.pos < r.len) {
     const tag = r.uint32();

@@ -71,15 +71,27 @@ export class Attributes {
   /** The keys as sent, for the rejection message. */
   private readonly sent: string[] = [];
   n = 0;
+  /**
+   * A value that could not be stored (a key-value list repeating a key): the
+   * reference checks the list's own keys first, so this is thrown only after.
+   */
+  private pending: unknown = undefined;
 
   clear(): void {
     this.n = 0;
+    this.pending = undefined;
   }
 
   /** Reads one length-delimited KeyValue at r.pos. */
   read(r: Reader): void {
     const end = lenEnd(r);
-    readKeyValue(r, end, this.sent, this.values, this.n);
+    try {
+      readKeyValue(r, end, this.sent, this.values, this.n);
+    } catch (e) {
+      this.pending ??= e;
+      this.values[this.n] = null;
+      r.pos = end;
+    }
     this.keys[this.n] = stored(this.sent[this.n] as string);
     const v = this.values[this.n] as string | null;
     if (v !== null) this.values[this.n] = stored(v);
@@ -89,7 +101,7 @@ export class Attributes {
   /** Throws RecordRejected, with the reference's message, for too many keys or a repeated one. */
   check(what: string): void {
     const n = this.n;
-    if (n < 2 && n <= ATTRIBUTES_PER_MAP_MAX) return;
+    if (n < 2 && this.pending === undefined) return;
     let bad = n > ATTRIBUTES_PER_MAP_MAX;
     if (!bad) {
       const seen = new Set<string>();
@@ -104,6 +116,7 @@ export class Attributes {
     }
     // Only a list that fails is given to checkKeys, which words the reason.
     if (bad) checkKeys(this.sent.slice(0, n).map((key) => ({ key }) as KeyValue), what);
+    if (this.pending !== undefined) throw this.pending;
   }
 
   /** The entries as [key, value] pairs, for the once-per-scope struct values. */

@@ -1,0 +1,149 @@
+// The columnar logs path against the reference (decode with protobufjs,
+// render NDJSON, DuckDB read_ndjson COPY, stats read back from the file):
+// the same rows value for value, the same stats JSON, the same rejections.
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectorRequests } from '../../bench/lib/collector-batches.ts';
+import { LogColumns, fillLogs } from '../../src/columnar/logs-fill.ts';
+import { writeLogColumns } from '../../src/columnar/logs-write.ts';
+import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
+import { decodeRequest } from '../../src/otlp/codec.ts';
+import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
+import type { ExportLogsServiceRequest } from '../../src/otlp/types.ts';
+import { writeParquet } from '../../src/parquet/write.ts';
+import { renderLogs } from '../../src/tables/render/logs.ts';
+import { schemaFor } from '../../src/tables/schema.ts';
+import { normalise } from '../golden/golden.ts';
+import { loadCaptures } from '../support/fixtures.ts';
+import { randomLogsRequest, rng } from './random-logs.ts';
+
+let db: Db;
+let dir: string;
+let n = 0;
+beforeAll(async () => {
+  db = await openDuckDb({ threads: 1 });
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'columnar-logs-'));
+});
+afterAll(async () => {
+  db.close();
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+const readRows = async (file: string) => (await parquetReadObjects({ file: await asyncBufferFromFile(file), compressors })).map((r) => normalise(r));
+
+type Landed = { rows: unknown[]; stats: string; rejected: number; reasons: string[] };
+
+/** The reference: each body decoded and rendered as the service does at acceptance, all lines into one file. */
+async function reference(bodies: Uint8Array[]): Promise<Landed> {
+  const parts: Buffer[] = [];
+  let rejected = 0;
+  const reasons: string[] = [];
+  for (const b of bodies) {
+    const res = renderLogs(decodeRequest('logs', b, 'protobuf') as ExportLogsServiceRequest);
+    if (res.ndjson) parts.push(res.ndjson);
+    rejected += res.rejected;
+    reasons.push(...res.rejectReasons);
+  }
+  if (parts.length === 0) return { rows: [], stats: '', rejected, reasons };
+  const ndjson = path.join(dir, `${n}.ndjson`);
+  const out = path.join(dir, `${n++}.ref.parquet`);
+  await fsp.writeFile(ndjson, Buffer.concat(parts));
+  const w = await writeParquet(db, schemaFor('logs'), ndjson, out);
+  return { rows: await readRows(out), stats: w.stats, rejected, reasons };
+}
+
+async function columnar(bodies: Uint8Array[]): Promise<Landed> {
+  const c = new LogColumns();
+  let rejected = 0;
+  const reasons: string[] = [];
+  for (const b of bodies) {
+    const own = { rejected: 0, rejectReasons: [] as string[] };
+    fillLogs(c, b, own);
+    rejected += own.rejected;
+    reasons.push(...own.rejectReasons);
+  }
+  if (c.rows === 0) return { rows: [], stats: '', rejected, reasons };
+  const out = path.join(dir, `${n++}.col.parquet`);
+  const w = await writeLogColumns(db, c, out);
+  expect(w.numRecords).toBe(c.rows);
+  return { rows: await readRows(out), stats: w.stats, rejected, reasons };
+}
+
+async function expectSame(bodies: Uint8Array[]): Promise<number> {
+  const [ref, col] = [await reference(bodies), await columnar(bodies)];
+  expect(col.rows.length).toBe(ref.rows.length);
+  for (let i = 0; i < ref.rows.length; i++) expect(col.rows[i], `row ${i}`).toEqual(ref.rows[i]);
+  expect(col.stats).toBe(ref.stats);
+  expect(col.rejected).toBe(ref.rejected);
+  expect(col.reasons).toEqual(ref.reasons);
+  return ref.rows.length;
+}
+
+const protoOf = (obj: object): Uint8Array => {
+  const t = SIGNAL_TYPES.logs.request;
+  return t.encode(t.fromObject(obj)).finish();
+};
+
+describe('columnar logs path equals the reference', () => {
+  it('on every recorded client logs export (JSON ones as the protobuf they become)', async () => {
+    const captures = loadCaptures().filter((c) => c.signal === 'logs');
+    expect(captures.length).toBeGreaterThan(0);
+    let rows = 0;
+    for (const c of captures) {
+      const encoding = (c.headers['content-type'] ?? '').includes('json') ? 'json' : 'protobuf';
+      const decoded = decodeRequest('logs', c.body, encoding);
+      const body = encoding === 'json' ? SIGNAL_TYPES.logs.request.encode(decoded as never).finish() : c.body;
+      rows += await expectSame([body]);
+    }
+    expect(rows).toBeGreaterThan(0);
+  });
+
+  it('on all recorded exports of one run written as one file', async () => {
+    const bodies = loadCaptures()
+      .filter((c) => c.signal === 'logs' && !(c.headers['content-type'] ?? '').includes('json'))
+      .map((c) => c.body);
+    expect(await expectSame(bodies)).toBeGreaterThan(0);
+  });
+
+  it('on Collector-size batches spanning several data chunks', async () => {
+    const bodies = collectorRequests('logs', 2, 2000).map((r) => r.body);
+    expect(await expectSame(bodies)).toBe(4000);
+  });
+
+  it('on 300 seeded random requests, 30 per file', async () => {
+    const r = rng(20261202);
+    let rows = 0;
+    for (let f = 0; f < 10; f++) {
+      const bodies = Array.from({ length: 30 }, () => protoOf(randomLogsRequest(r)));
+      rows += await expectSame(bodies);
+    }
+    expect(rows).toBeGreaterThan(1000);
+  });
+
+  it('rejects a record with a repeated attribute key and keeps its neighbours', async () => {
+    const body = protoOf({
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                { eventName: 'kept-1' },
+                { eventName: 'dropped', attributes: [{ key: 'a', value: { stringValue: '1' } }, { key: 'a', value: { stringValue: '2' } }] },
+                { eventName: 'kept-2' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const c = new LogColumns();
+    fillLogs(c, body);
+    expect(c.event_name.values).toEqual(['kept-1', 'kept-2']);
+    expect(c.rejections.rejected).toBe(1);
+    await expectSame([body]);
+  });
+});
