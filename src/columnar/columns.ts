@@ -32,11 +32,21 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Holds a code unit from U+D800 up: only then can `<` and code point order disagree. */
+const HIGH_UNIT = /[\uD800-\uFFFF]/;
+
+/** `a` before `b` in code point order; `high` says whether both hold a unit from U+D800 up. */
+function before(a: string, b: string, high: boolean): boolean {
+  return high ? compareCodePoints(a, b) < 0 : a < b;
+}
+
 export class StringColumn {
   readonly values: (string | null)[] = [];
   nulls = 0;
   min: string | null = null;
   max: string | null = null;
+  private minHigh = false;
+  private maxHigh = false;
 
   push(s: string | null): void {
     this.values.push(s);
@@ -44,8 +54,18 @@ export class StringColumn {
       this.nulls++;
       return;
     }
-    if (this.min === null || compareCodePoints(s, this.min) < 0) this.min = s;
-    if (this.max === null || compareCodePoints(s, this.max) > 0) this.max = s;
+    // Most values equal a bound already (severities, event names), and most
+    // hold no unit from U+D800 up, where the native comparison is exact.
+    if (s === this.min || s === this.max) return;
+    const high = HIGH_UNIT.test(s);
+    if (this.min === null || before(s, this.min, high && this.minHigh)) {
+      this.min = s;
+      this.minHigh = high;
+    }
+    if (this.max === null || before(this.max, s, high && this.maxHigh)) {
+      this.max = s;
+      this.maxHigh = high;
+    }
   }
 
   get length(): number {
