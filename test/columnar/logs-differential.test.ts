@@ -4,7 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectorRequests } from '../../bench/lib/collector-batches.ts';
@@ -35,7 +35,16 @@ afterAll(async () => {
 
 const readRows = async (file: string) => (await parquetReadObjects({ file: await asyncBufferFromFile(file), compressors })).map((r) => normalise(r));
 
-type Landed = { rows: unknown[]; stats: string; rejected: number; reasons: string[] };
+type Landed = { rows: unknown[]; stats: string; rejected: number; reasons: string[]; layout?: unknown };
+
+/** The file's Parquet schema and each column chunk's codec: what a reader sees besides the values. */
+async function layoutOf(file: string): Promise<unknown> {
+  const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
+  return {
+    schema: meta.schema.map((e) => ({ ...e, field_id: undefined })),
+    codecs: [...new Set(meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)))],
+  };
+}
 
 /** The reference: each body decoded and rendered as the service does at acceptance, all lines into one file. */
 async function reference(bodies: Uint8Array[]): Promise<Landed> {
@@ -53,7 +62,7 @@ async function reference(bodies: Uint8Array[]): Promise<Landed> {
   const out = path.join(dir, `${n++}.ref.parquet`);
   await fsp.writeFile(ndjson, Buffer.concat(parts));
   const w = await writeParquet(db, schemaFor('logs'), ndjson, out);
-  return { rows: await readRows(out), stats: w.stats, rejected, reasons };
+  return { rows: await readRows(out), stats: w.stats, rejected, reasons, layout: await layoutOf(out) };
 }
 
 async function columnar(bodies: Uint8Array[]): Promise<Landed> {
@@ -70,7 +79,7 @@ async function columnar(bodies: Uint8Array[]): Promise<Landed> {
   const out = path.join(dir, `${n++}.col.parquet`);
   const w = await writeLogColumns(db, c, out);
   expect(w.numRecords).toBe(c.rows);
-  return { rows: await readRows(out), stats: w.stats, rejected, reasons };
+  return { rows: await readRows(out), stats: w.stats, rejected, reasons, layout: await layoutOf(out) };
 }
 
 async function expectSame(bodies: Uint8Array[]): Promise<number> {
@@ -80,6 +89,8 @@ async function expectSame(bodies: Uint8Array[]): Promise<number> {
   expect(col.stats).toBe(ref.stats);
   expect(col.rejected).toBe(ref.rejected);
   expect(col.reasons).toEqual(ref.reasons);
+  expect(col.layout).toEqual(ref.layout);
+  if (ref.layout !== undefined) expect((ref.layout as { codecs: string[] }).codecs).toEqual(['ZSTD']);
   return ref.rows.length;
 }
 
