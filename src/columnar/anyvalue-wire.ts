@@ -2,6 +2,7 @@
 // a MAP<STRING,STRING> entry or a log body holds: the same text renderAnyValue
 // gives for the decoded message (src/tables/anyvalue.ts), without building it.
 import protobuf from 'protobufjs';
+import { readString } from './wire-string.ts';
 import { int64Exact } from '../otlp/int64.ts';
 import type { KeyValue } from '../otlp/types.ts';
 import { checkKeys } from '../tables/reject.ts';
@@ -71,7 +72,7 @@ export function anyValueText(r: Reader, end: number, depth = 0): string | null {
   let text: string | null = null;
   switch (member) {
     case STRING:
-      text = r.string();
+      text = readString(r);
       break;
     case BOOL:
       text = r.bool() ? 'true' : 'false';
@@ -102,7 +103,7 @@ function anyValueJson(r: Reader, end: number, depth: number): string {
   let json = 'null';
   switch (member) {
     case STRING:
-      json = JSON.stringify(r.string());
+      json = JSON.stringify(readString(r));
       break;
     case BOOL:
       json = r.bool() ? 'true' : 'false';
@@ -164,7 +165,7 @@ function kvlistJson(r: Reader, depth: number): string {
       while (r.pos < kvEnd) {
         const t = r.uint32();
         const f = t >>> 3;
-        if (f === 1 && (t & 7) === WIRE_LEN) key = r.string();
+        if (f === 1 && (t & 7) === WIRE_LEN) key = readString(r);
         else if (f === 2 && (t & 7) === WIRE_LEN) {
           const vEnd = r.uint32() + r.pos;
           try {
@@ -199,7 +200,7 @@ export function readKeyValue(r: Reader, end: number, keys: string[], values: (st
   while (r.pos < end) {
     const tag = r.uint32();
     const f = tag >>> 3;
-    if (f === 1 && (tag & 7) === WIRE_LEN) key = r.string();
+    if (f === 1 && (tag & 7) === WIRE_LEN) key = readString(r);
     else {
       if (f === 2 && (tag & 7) === WIRE_LEN) valueAt = r.pos;
       r.skipType(tag & 7);

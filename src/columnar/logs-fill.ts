@@ -6,6 +6,7 @@ import { rejectionReason, reject, type Rejections } from '../tables/reject.ts';
 import { anyValueText } from './anyvalue-wire.ts';
 import { Int32Column, Int64Column, MapColumn, StringColumn, stored } from './columns.ts';
 import { countField, eachResourceScope, readScope, type ScopeEntry, type ScopePart } from './scopes.ts';
+import { withSurrogates } from './wire-string.ts';
 import { Attributes, fixed64Words, hexIdField, lenEnd, readerOf, storedString, u32le, WIRE_LEN, type Reader } from './wire.ts';
 
 /** Column buffers of one file's log rows, in the layout's column order, plus each row's scope. */
@@ -180,15 +181,16 @@ function scopeLogs(c: LogColumns, r: Reader, end: number, resource: ScopeEntry['
 }
 
 /**
- * Appends the rows of one ExportLogsServiceRequest body (validated protobuf)
- * to `c`; records that cannot be stored are counted in `rejections` (the
- * batch's by default, or a request's own).
+ * Appends the rows of one ExportLogsServiceRequest body (validated protobuf,
+ * or a JSON request encoded as protobuf: `fromJson`) to `c`; records that
+ * cannot be stored are counted in `rejections` (the batch's by default, or a
+ * request's own).
  */
-export function fillLogs(c: LogColumns, body: Uint8Array, rejections: Rejections = c.rejections): void {
+export function fillLogs(c: LogColumns, body: Uint8Array, rejections: Rejections = c.rejections, fromJson = false): void {
   const saved = c.rejections;
   c.rejections = rejections;
   try {
-    fillBody(c, body);
+    withSurrogates(fromJson, () => fillBody(c, body));
   } finally {
     c.rejections = saved;
   }

@@ -2,6 +2,7 @@
 // 64-bit words without a Long or bigint, ids as hex without a byte copy, and
 // the attribute lists every signal shares.
 import protobuf from 'protobufjs';
+import { readString } from './wire-string.ts';
 import { ATTRIBUTES_PER_MAP_MAX } from '../config/limits.ts';
 import type { KeyValue } from '../otlp/types.ts';
 import { checkKeys } from '../tables/reject.ts';
@@ -57,7 +58,7 @@ export function hexIdField(r: Reader): string | null {
 
 /** A string field as a VARCHAR stores it. */
 export function storedString(r: Reader): string {
-  return stored(r.string());
+  return stored(readString(r));
 }
 
 /**
