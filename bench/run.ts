@@ -7,6 +7,7 @@ import { RESULTS_DIR } from './lib/ack-report.ts';
 import { buildSummary, summaryMarkdown, writeSummary } from './lib/summary.ts';
 import { main as throughput, type ThroughputResult } from './throughput.ts';
 import { main as grpcLatency } from './grpc-latency.ts';
+import { main as columnarCost } from './columnar-cost.ts';
 
 // Options only one benchmark (or this runner) understands; ack-latency rejects
 // unknown ones, so they are taken out of what it gets. Booleans take no value.
@@ -33,6 +34,8 @@ const BENCHMARKS: { name: string; run: (argv: string[]) => Promise<number>; argv
   { name: 'ack-latency', run: ackLatency, argv: (a) => without(a, new Set([...THROUGHPUT_ONLY, ...RUNNER_ONLY, ...GRPC_ONLY])) },
   { name: 'throughput', run: throughput, argv: (a) => without(a, new Set([...RUNNER_ONLY, ...GRPC_ONLY])) },
   { name: 'grpc-latency', run: grpcLatency, argv: (a) => without(a, RUNNER_ONLY) },
+  // In process and short: the write path's CPU per row, reference against columnar.
+  { name: 'columnar-cost', run: columnarCost, argv: () => [] },
 ];
 
 /** A result file written by this run (not one left from an earlier run), or undefined. */

@@ -5,6 +5,13 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * Kept equal to the flags of `npm start` (package.json): a larger young
+ * generation lets most of each decoded ~1 MB body die in a scavenge instead of
+ * being promoted (docs/performance.md has the measurement).
+ */
+export const START_NODE_FLAGS = ['--max-semi-space-size=32'] as const;
+
 /** How long start-up (tsx compile, DuckDB, staging recovery) may take. */
 const START_DEADLINE_MS = 60_000;
 /** The server drains within its own 30 s deadline; this only guards against a hang. */
@@ -31,8 +38,20 @@ export type ServerOptions = {
   env?: Record<string, string>;
 };
 
+/**
+ * V8 flags the server runs with: those of `npm start` (package.json), so the
+ * benchmark measures what is deployed. OTLP2DELTA_BENCH_NODE_FLAGS replaces
+ * them (space-separated, empty for none) to compare settings.
+ */
+export function serverNodeFlags(): string[] {
+  const override = process.env.OTLP2DELTA_BENCH_NODE_FLAGS;
+  if (override !== undefined) return override.split(' ').filter((f) => f !== '');
+  return [...START_NODE_FLAGS];
+}
+
 export function startServer(opts: ServerOptions): Promise<ServerChild> {
   const args = [
+    ...serverNodeFlags(),
     ...(opts.nodeArgs ?? []),
     'bin/otlp2delta',
     'serve',

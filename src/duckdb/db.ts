@@ -1,6 +1,6 @@
 // Owns the process's DuckDB instance and the connections opened on it; the
 // only module that imports @duckdb/node-api.
-import { DuckDBInstance, JsonDuckDBValueConverter, StatementType, type DuckDBConnection, type Json } from '@duckdb/node-api';
+import { DuckDBInstance, JsonDuckDBValueConverter, StatementType, type DuckDBAppender, type DuckDBConnection, type Json } from '@duckdb/node-api';
 
 export type DuckDbOptions = {
   /** Worker threads for one query; DuckDB defaults to the core count. */
@@ -63,6 +63,8 @@ export type Connection = {
   /** The type of each statement in `sql` (SELECT, INSERT, ...), found by preparing, never running, them. */
   statementTypes(sql: string): Promise<string[]>;
   close(): void;
+  /** An appender into a table of this connection (`catalog` 'temp' for a temp table), for loads handed over column by column. */
+  appender(table: string, schema?: string, catalog?: string): Promise<DuckDBAppender>;
 };
 
 export type Db = {
@@ -76,6 +78,7 @@ export type Db = {
 function wrapConnection(conn: DuckDBConnection): Connection {
   let open = true;
   return {
+    appender: (table, schema, catalog) => conn.createAppender(table, schema, catalog),
     async run(sql) {
       await conn.run(sql);
     },

@@ -21,6 +21,16 @@ type Slot = { worker: Worker; waiting: Map<number, Waiting> };
 
 const BOOT = new URL('./render-worker-boot.mjs', import.meta.url);
 
+/**
+ * Workers start with no node options of their own. The main thread's would
+ * be inherited by default: its preloaded modules (`--import`, e.g. a
+ * profiler's probe) instrument the main thread and fail in a worker, which
+ * loads TypeScript only once its boot file has registered the loader, and
+ * process-wide V8 flags (`--max-semi-space-size`) are refused there; both
+ * already apply to the whole process.
+ */
+const WORKER_EXEC_ARGV: string[] = [];
+
 export class RenderPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
@@ -38,7 +48,7 @@ export class RenderPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(BOOT), waiting: new Map() };
+    const slot: Slot = { worker: new Worker(BOOT, { execArgv: WORKER_EXEC_ARGV }), waiting: new Map() };
     // A worker that dies (out of memory, a bug) fails only the requests it
     // held, with a retryable 500, and is replaced.
     const lost = (why: string) => {

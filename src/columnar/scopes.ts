@@ -1,0 +1,115 @@
+// The resource and scope every row of one scope shares, read once per scope
+// from the wire. Rows refer to their scope by index, and DuckDB joins the
+// values in, so their strings are written to DuckDB once per scope, not per row.
+import { rejectionReason, type Rejections, reject } from '../tables/reject.ts';
+import { Attributes, lenEnd, storedString, WIRE_LEN, type Reader } from './wire.ts';
+
+export type MapEntries = [string, string | null][];
+export type ResourcePart = { attributes: MapEntries; droppedAttributesCount: number };
+export type ScopePart = { name: string; version: string; attributes: MapEntries; droppedAttributesCount: number };
+
+export type ScopeEntry = {
+  /** NULL when the message is absent, as the reference's resourceStruct. */
+  resource: ResourcePart | null;
+  resourceSchemaUrl: string;
+  scope: ScopePart | null;
+  scopeSchemaUrl: string;
+  /** Rows written for this scope. */
+  rows: number;
+};
+
+const scratch = new Attributes();
+
+/** Resource message bytes r.pos..end; throws RecordRejected when its attributes cannot be stored. */
+export function readResource(r: Reader, end: number): ResourcePart {
+  scratch.clear();
+  let dropped = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    if (f === 1 && (tag & 7) === WIRE_LEN) scratch.read(r);
+    else if (f === 2 && (tag & 7) === 0) dropped = r.uint32() | 0;
+    else r.skipType(tag & 7);
+  }
+  scratch.check('resource attributes');
+  return { attributes: scratch.entries(), droppedAttributesCount: dropped };
+}
+
+/** InstrumentationScope message bytes r.pos..end. */
+export function readScope(r: Reader, end: number): ScopePart {
+  scratch.clear();
+  let name = '';
+  let version = '';
+  let dropped = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    const wt = tag & 7;
+    if (f === 1 && wt === WIRE_LEN) name = storedString(r);
+    else if (f === 2 && wt === WIRE_LEN) version = storedString(r);
+    else if (f === 3 && wt === WIRE_LEN) scratch.read(r);
+    else if (f === 4 && wt === 0) dropped = r.uint32() | 0;
+    else r.skipType(wt);
+  }
+  scratch.check('scope attributes');
+  return { name, version, attributes: scratch.entries(), droppedAttributesCount: dropped };
+}
+
+/** Counts occurrences of length-delimited `field` in bytes r.pos..end, leaving r.pos at end. */
+export function countField(r: Reader, end: number, field: number): number {
+  let n = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag >>> 3 === field) n++;
+    r.skipType(tag & 7);
+  }
+  return n;
+}
+
+/**
+ * Visits a Resource<Signal> message (bytes r.pos..end, fields: 1 resource,
+ * 2 scopes, 3 schema_url): the resource and URL are read first wherever they
+ * sit, then each scope message is handed to `scopeVisit` with its resource. A
+ * resource that cannot be stored rejects every record of every scope, as
+ * the reference does.
+ */
+export function eachResourceScope(
+  r: Reader,
+  end: number,
+  rejections: Rejections,
+  recordsIn: (r: Reader, scopeEnd: number) => number,
+  scopeVisit: (r: Reader, scopeEnd: number, resource: ResourcePart | null, resourceSchemaUrl: string) => void,
+): void {
+  const start = r.pos;
+  let resource: ResourcePart | null = null;
+  let reason: string | undefined;
+  let url = '';
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    if (f === 1 && (tag & 7) === WIRE_LEN) {
+      const e = lenEnd(r);
+      try {
+        resource = readResource(r, e);
+        reason = undefined;
+      } catch (err) {
+        reason = rejectionReason(err);
+      }
+      r.pos = e;
+    } else if (f === 3 && (tag & 7) === WIRE_LEN) url = storedString(r);
+    else r.skipType(tag & 7);
+  }
+  r.pos = start;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 2 && (tag & 7) === WIRE_LEN) {
+      const e = lenEnd(r);
+      if (reason !== undefined) {
+        reject(rejections, reason, recordsIn(r, e));
+      } else {
+        scopeVisit(r, e, resource, url);
+      }
+      r.pos = e;
+    } else r.skipType(tag & 7);
+  }
+}

@@ -1,0 +1,129 @@
+// Small readers over protobufjs' Reader for the columnar decode loops: fixed
+// 64-bit words without a Long or bigint, ids as hex without a byte copy, and
+// the attribute lists every signal shares.
+import protobuf from 'protobufjs';
+import { readString } from './wire-string.ts';
+import { ATTRIBUTES_PER_MAP_MAX } from '../config/limits.ts';
+import type { KeyValue } from '../otlp/types.ts';
+import { checkKeys } from '../tables/reject.ts';
+import { readKeyValue } from './anyvalue-wire.ts';
+import { stored } from './columns.ts';
+
+export type Reader = protobuf.Reader;
+
+export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_FIXED32 = 5;
+
+export function readerOf(body: Uint8Array): Reader {
+  return protobuf.Reader.create(body);
+}
+
+/** The end offset of the length-delimited field whose length is at r.pos. */
+export function lenEnd(r: Reader): number {
+  const n = r.uint32();
+  const end = r.pos + n;
+  if (end > r.len) throw new RangeError(`length ${n} runs past the end of the message`);
+  return end;
+}
+
+function checkRoom(r: Reader, n: number): void {
+  if (r.pos + n > r.len) throw new RangeError('fixed-width field runs past the end of the message');
+}
+
+export function u32le(buf: Uint8Array, p: number): number {
+  return ((buf[p] as number) | ((buf[p + 1] as number) << 8) | ((buf[p + 2] as number) << 16) | ((buf[p + 3] as number) << 24)) >>> 0;
+}
+
+/** A fixed64 as its two 32-bit words, pushed to `out` (low, high); signed reinterpretation is the caller's view. */
+export function fixed64Words(r: Reader): [lo: number, hi: number] {
+  checkRoom(r, 8);
+  const p = r.pos;
+  r.pos += 8;
+  return [u32le(r.buf, p), u32le(r.buf, p + 4)];
+}
+
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** A length-delimited id as lowercase hex; empty is NULL (as hexId). */
+export function hexIdField(r: Reader): string | null {
+  const end = lenEnd(r);
+  const buf = r.buf;
+  let out = '';
+  for (let p = r.pos; p < end; p++) out += BYTE_HEX[buf[p] as number] as string;
+  r.pos = end;
+  return out === '' ? null : out;
+}
+
+/** A string field as a VARCHAR stores it. */
+export function storedString(r: Reader): string {
+  return stored(readString(r));
+}
+
+/**
+ * One attribute list's entries, collected while a message is read. Entries
+ * are stored strings (keys and values as a MAP column holds them), so the
+ * uniqueness check below compares keys as the reference's checkKeys does.
+ */
+export class Attributes {
+  keys: string[] = [];
+  values: (string | null)[] = [];
+  /** The keys as sent, for the rejection message. */
+  private readonly sent: string[] = [];
+  n = 0;
+  /**
+   * A value that could not be stored (a key-value list repeating a key): the
+   * reference checks the list's own keys first, so this is thrown only after.
+   */
+  private pending: unknown = undefined;
+
+  clear(): void {
+    this.n = 0;
+    this.pending = undefined;
+  }
+
+  /** Reads one length-delimited KeyValue at r.pos. */
+  read(r: Reader): void {
+    const end = lenEnd(r);
+    try {
+      readKeyValue(r, end, this.sent, this.values, this.n);
+    } catch (e) {
+      this.pending ??= e;
+      this.values[this.n] = null;
+      r.pos = end;
+    }
+    this.keys[this.n] = stored(this.sent[this.n] as string);
+    const v = this.values[this.n] as string | null;
+    if (v !== null) this.values[this.n] = stored(v);
+    this.n++;
+  }
+
+  /** Throws RecordRejected, with the reference's message, for too many keys or a repeated one. */
+  check(what: string): void {
+    const n = this.n;
+    if (n < 2 && this.pending === undefined) return;
+    let bad = n > ATTRIBUTES_PER_MAP_MAX;
+    if (!bad) {
+      const seen = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        const k = this.keys[i] as string;
+        if (seen.has(k)) {
+          bad = true;
+          break;
+        }
+        seen.add(k);
+      }
+    }
+    // Only a list that fails is given to checkKeys, which words the reason.
+    if (bad) checkKeys(this.sent.slice(0, n).map((key) => ({ key }) as KeyValue), what);
+    if (this.pending !== undefined) throw this.pending;
+  }
+
+  /** The entries as [key, value] pairs, for the once-per-scope struct values. */
+  entries(): [string, string | null][] {
+    const out: [string, string | null][] = [];
+    for (let i = 0; i < this.n; i++) out.push([this.keys[i] as string, this.values[i] as string | null]);
+    return out;
+  }
+}
