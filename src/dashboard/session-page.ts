@@ -1,6 +1,6 @@
 // One session's summary and timeline: prompts, model calls, tool decisions and
 // errors in the order they happened, each with the tokens and cost of the
-// usage facts its event carried.
+// usage facts its event carried, and the metric points that added usage.
 import { sqlString } from '../duckdb/sql.ts';
 
 const KIND = `CASE
@@ -27,6 +27,11 @@ export function sessionQueries(view: (v: string) => string, agent: string, sessi
         coalesce(e.attributes['error'], e.attributes['error.message']) AS error,
         TRY_CAST(e.attributes['duration_ms'] AS DOUBLE) AS duration_ms,
         u.tokens, u.cost_usd
-      FROM e LEFT JOIN u USING (time) ORDER BY e.time, e.event`,
+      FROM e LEFT JOIN u USING (time)
+      UNION ALL
+      SELECT time, 'usage' AS kind, source_name AS event, model, NULL, NULL, NULL, NULL,
+        CAST(sum(tokens) AS BIGINT), coalesce(sum(cost_usd), sum(cost_estimated_usd))
+      FROM ${view('usage_facts')} WHERE ${me} AND source = 'metric' GROUP BY time, source_name, model
+      ORDER BY time, event`,
   };
 }
