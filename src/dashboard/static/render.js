@@ -89,7 +89,8 @@ export function timeSeries(rows, { x, series, value, title }) {
     new uPlot({
       width, height: 200, title,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-      scales: { x: { time: true } },
+      // One day alone would give uPlot an empty x range.
+      scales: { x: { time: true, ...(xs.length === 1 ? { range: [data[0][0] - 86400, data[0][0] + 86400] } : {}) } },
       axes: [axis, { ...axis, size: 60 }],
       series: [{}, ...names.map((n, i) => ({ label: String(n), stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: xs.length < 40 } }))],
     }, data, box);
