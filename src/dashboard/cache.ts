@@ -1,6 +1,6 @@
 // Panel answers kept per table version: the key holds every table's latest
 // Delta commit, so a commit anywhere in the warehouse (data, prices,
-// directory, budgets, audit) makes a new key and the old answers age out.
+// directory, budgets) makes a new key and the old answers age out.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { listLog } from '../delta/snapshot.ts';
@@ -9,9 +9,11 @@ import { listTableNames } from '../query/warehouse.ts';
 /** Answers kept; each is a few hundred rows at most, so this bounds memory at a few MB. */
 const CACHE_ENTRIES_MAX = 64;
 
-export async function warehouseVersion(root: string): Promise<string> {
+/** The latest commit of every table (but those in `except`), as one key. */
+export async function warehouseVersion(root: string, except: readonly string[] = []): Promise<string> {
   const parts: string[] = [];
   for (const name of await listTableNames(root)) {
+    if (except.includes(name)) continue;
     const { commits } = await listLog(path.join(root, ...name.split('.')));
     parts.push(`${name}@${commits[commits.length - 1] ?? -1}`);
   }

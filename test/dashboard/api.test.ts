@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createToken } from '../../src/access/token-store.ts';
 import { QueryEngine } from '../../src/query/engine.ts';
 import type { LoadedWarehouse } from '../query/support.ts';
-import { rowObjects } from '../query/support.ts';
+import { claudeTokenUsage, rowObjects, sendMetricsJson } from '../query/support.ts';
+import { spawn } from 'node:child_process';
+import { parseTableName } from '../../src/tables/names.ts';
+import path from 'node:path';
+import { REPO } from '../support/cli.ts';
 import { kpi, overview, startDashboardWarehouse } from './support.ts';
 
 const SYNTH = 'synth.agent_telemetry';
@@ -99,6 +103,58 @@ describe('numbers', () => {
     expect(bad.body.message).toMatch(/from must be a date/);
     expect((await overview(url, { schema: 'nope.nope' })).status).toBe(404);
   });
+});
+
+describe('answers follow the data', () => {
+  test('a commit to a table is seen at once: answers are cached per table version', async () => {
+    const before = kpi((await overview(url, { schema: SYNTH })).body, 'tokens', 'tokens') as number;
+    expect(kpi((await overview(url, { schema: SYNTH })).body, 'tokens', 'tokens')).toBe(before);
+    await sendMetricsJson(w.svc, `${SYNTH}.claude_otel_metrics`, claudeTokenUsage('zoe@example.com', 1234, 5));
+    expect(kpi((await overview(url, { schema: SYNTH })).body, 'tokens', 'tokens')).toBe(before + 1234);
+  });
+
+  test('a refused export shows in data health with its table and reason', async () => {
+    const refusals = async () => {
+      await w.svc.service.pipeline.flushTable(parseTableName('system.access.audit'));
+      return (await overview(url, { schema: SYNTH })).body.panels.find((p) => p.id === 'health');
+    };
+    const before = Number((await refusals())?.kpis.refused_exports);
+    const bad = await fetch(`${url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-databricks-uc-table-name': 'not a table' }, body: '{}' });
+    expect(bad.status).toBe(400);
+    let health;
+    for (let i = 0; i < 100; i++) {
+      health = await refusals();
+      if (Number(health?.kpis.refused_exports) > before) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(health?.kpis.refused_exports).toBe(before + 1);
+    expect(health?.tables.refused_exports?.rows).toContainEqual(expect.objectContaining({ table: 'not a table', status_code: 400, refusals: 1 }));
+  }, 30_000);
+
+  test('otlp2delta dashboard serves the same answers read-only over the warehouse', async () => {
+    const child = spawn(process.execPath, [path.join(REPO, 'bin/otlp2delta'), 'dashboard', '--port', '0', '--warehouse', w.svc.warehouse], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('close', r));
+    try {
+      const deadline = Date.now() + 30_000;
+      let cli: string | undefined;
+      while (!(cli = /(http:\/\/\S+)\/dashboard/.exec(out)?.[1])) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`dashboard did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const served = await overview(url, { schema: SYNTH, agent: 'codex' });
+      const offline = await overview(cli, { schema: SYNTH, agent: 'codex' });
+      expect(offline.status).toBe(200);
+      expect(offline.body.panels).toEqual(served.body.panels);
+      expect((await fetch(`${cli}/`, { redirect: 'manual' })).headers.get('location')).toBe('/dashboard');
+      expect((await fetch(`${cli}/dashboard`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 40_000);
 });
 
 describe('with tokens', () => {

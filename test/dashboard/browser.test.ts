@@ -83,9 +83,9 @@ test('the overview shows the views\' numbers, filters change them, a session ope
 
 test('usable at phone width in dark mode', async () => {
   const page = await open(`${w.svc.url}/dashboard?schema=${SYNTH}`, { width: 390, dark: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
   expect(overflow).toBeLessThanOrEqual(1);
-  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const bg = await page.evaluate('getComputedStyle(document.body).backgroundColor');
   expect(bg).not.toBe('rgb(248, 250, 252)');
   await page.screenshot({ path: path.join(REPO, 'docs/dashboard-phone-dark.png'), fullPage: false });
   await page.close();
