@@ -55,7 +55,8 @@ export async function runDashboard(argv: string[]): Promise<number> {
   }
   const edge: EdgeAuth = { authenticator: tokens, enforced: auth.enforced };
   const app = new Hono();
-  registerDashboard(app, { dashboard: new DashboardService(engine, log), who: (c) => checkCredential(edge, c.req.header('authorization')), log });
+  const dashboard = new DashboardService(engine, log);
+  registerDashboard(app, { dashboard, who: (c) => checkCredential(edge, c.req.header('authorization')), log });
   const server = await listen(app, host, port);
   const shown = server.host.includes(':') ? `[${server.host}]` : server.host;
   process.stdout.write(`otlp2delta dashboard: http://${shown}:${server.port}/dashboard over ${engine.warehouse.root} (auth ${auth.note})\n`);
@@ -64,6 +65,7 @@ export async function runDashboard(argv: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  dashboard.close();
   engine.close();
   await server.close();
   await tokens.close();

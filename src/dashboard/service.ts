@@ -3,6 +3,7 @@
 // computed once), the audit table's refusals in a batch of their own, and a
 // session's page. Answers are cached per warehouse version, filters and caller.
 import { createHash } from 'node:crypto';
+import { DASHBOARD_REFRESH_MS, DASHBOARD_WATCHED_MAX, DASHBOARD_WATCH_MS } from '../config/limits.ts';
 import { OWNER, type Caller } from '../access/types.ts';
 import type { QueryEngine } from '../query/engine.ts';
 import { QueryError } from '../query/read-only.ts';
@@ -43,14 +44,52 @@ function asDashboardError(e: unknown): unknown {
  */
 const AUDIT = 'system.access.audit';
 
+type Watched = { filters: Filters; caller: Caller; schema: string | undefined; seen: number };
+
 export class DashboardService {
   private readonly overviews = new AnswerCache<Overview>();
   private readonly sessions = new AnswerCache<SessionPage>();
+  /** Answers asked for lately, recomputed in the background after a commit so the next look is quick. */
+  private readonly watched = new Map<string, Watched>();
+  private readonly timer: NodeJS.Timeout;
+  private refreshing = false;
+  /** Overviews computed, and how many of them in the background. */
+  readonly stats = { computed: 0, refreshed: 0 };
 
   constructor(
     private readonly engine: QueryEngine,
     private readonly log: (line: string) => void = () => undefined,
-  ) {}
+    opts: { refreshMs?: number } = {},
+  ) {
+    this.timer = setInterval(() => void this.refresh(), opts.refreshMs ?? DASHBOARD_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  /** Stops the background refresh (also stopped once the engine has closed). */
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      for (const [key, w] of this.watched) {
+        if (Date.now() - w.seen > DASHBOARD_WATCH_MS) {
+          this.watched.delete(key);
+          continue;
+        }
+        const before = this.stats.computed;
+        await this.overviewOf(w.filters, w.caller, w.schema);
+        if (this.stats.computed > before) this.stats.refreshed += 1;
+      }
+    } catch (e) {
+      if (e instanceof DashboardError && e.status === 503) this.close();
+      else this.log(`dashboard: background refresh failed: ${(e as Error).message}`);
+    } finally {
+      this.refreshing = false;
+    }
+  }
 
   private callerKey(caller: Caller): string {
     if (caller === OWNER) return 'owner';
@@ -71,6 +110,14 @@ export class DashboardService {
   }
 
   async overview(filters: Filters, caller: Caller, requestedSchema?: string): Promise<Overview> {
+    const key = JSON.stringify([this.callerKey(caller), requestedSchema ?? null, FILTER_KEYS.map((k) => filters[k] ?? null)]);
+    this.watched.delete(key);
+    this.watched.set(key, { filters, caller, schema: requestedSchema, seen: Date.now() });
+    while (this.watched.size > DASHBOARD_WATCHED_MAX) this.watched.delete(this.watched.keys().next().value as string);
+    return this.overviewOf(filters, caller, requestedSchema);
+  }
+
+  private async overviewOf(filters: Filters, caller: Caller, requestedSchema?: string): Promise<Overview> {
     const { schema, schemas } = await this.schemaFor(caller, requestedSchema);
     const version = await warehouseVersion(this.engine.warehouse.root, [AUDIT]);
     const key = JSON.stringify([version, this.callerKey(caller), schema, FILTER_KEYS.map((k) => filters[k] ?? null)]);
@@ -82,6 +129,7 @@ export class DashboardService {
   }
 
   private async computeOverview(f: Filters, caller: Caller, schema: string | null, schemas: string[], version: string): Promise<Overview> {
+    this.stats.computed += 1;
     if (schema === null) return { schema, schemas, filters: f, version, panels: PANELS.map((p) => ({ id: p.id, title: p.title, kpis: {}, tables: {} })), options: {} };
     const view = (v: string) => `${schema}.${v}`;
     const names: { panel: number; table: string }[] = [];

@@ -3,7 +3,9 @@
 // them, and with tokens on, grants decide what a caller sees.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createToken } from '../../src/access/token-store.ts';
+import { OWNER } from '../../src/access/types.ts';
 import { QueryEngine } from '../../src/query/engine.ts';
+import { DashboardService } from '../../src/dashboard/service.ts';
 import type { LoadedWarehouse } from '../query/support.ts';
 import { claudeTokenUsage, rowObjects, sendMetricsJson } from '../query/support.ts';
 import { spawn } from 'node:child_process';
@@ -112,6 +114,23 @@ describe('answers follow the data', () => {
     await sendMetricsJson(w.svc, `${SYNTH}.claude_otel_metrics`, claudeTokenUsage('zoe@example.com', 1234, 5));
     expect(kpi((await overview(url, { schema: SYNTH })).body, 'tokens', 'tokens')).toBe(before + 1234);
   });
+
+  test('an answer looked at is recomputed in the background after a commit, so the next look is cached and exact', async () => {
+    const dash = new DashboardService(engine, () => undefined, { refreshMs: 100 });
+    try {
+      const tokens = (o: Awaited<ReturnType<DashboardService['overview']>>) => o.panels.find((p) => p.id === 'tokens')?.kpis.tokens as number;
+      const first = tokens(await dash.overview({ agent: 'claude_code' }, OWNER, SYNTH));
+      expect(dash.stats.computed).toBe(1);
+      await sendMetricsJson(w.svc, `${SYNTH}.claude_otel_metrics`, claudeTokenUsage('yann@example.com', 77, 7));
+      for (let i = 0; i < 200 && dash.stats.refreshed === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(dash.stats.refreshed).toBe(1);
+      const next = await dash.overview({ agent: 'claude_code' }, OWNER, SYNTH);
+      expect(dash.stats.computed).toBe(2);
+      expect(tokens(next)).toBe(first + 77);
+    } finally {
+      dash.close();
+    }
+  }, 30_000);
 
   test('a refused export shows in data health with its table and reason', async () => {
     const refusals = async () => {

@@ -51,4 +51,6 @@ const pageWarm = performance.now() - t3;
 await ctx.close();
 await rm(profile, { recursive: true, force: true });
 console.log(JSON.stringify({ usageFactRows: rows.result.data_array[0]?.[0], overviewUncachedMs: Math.round(cold), overviewCachedMs: Math.round(warm), pageLoadUncachedMs: Math.round(pageMs), pageLoadCachedMs: Math.round(pageWarm) }));
-await svc.stop();
+// KEEP=1 leaves the warehouse for a closer look (its folder is printed).
+await svc.stop({ keep: process.env.KEEP === '1' });
+if (process.env.KEEP === '1') console.log(svc.warehouse);
