@@ -78,7 +78,7 @@ export function registerDashboard(app: Hono<any>, deps: DashboardRoutes): void {
     }
   };
   const overviewOf = (c: Context, caller: Parameters<DashboardService['overview']>[1]) =>
-    deps.dashboard.overview(parseFilters((k) => c.req.query(k)), caller, c.req.query('schema') || undefined);
+    deps.dashboard.overview(parseFilters((k) => c.req.query(k)), caller, c.req.query('schema') || undefined, { allowStale: c.req.query('cached') === 'any' });
 
   app.get('/dashboard/api/overview', api(async (c, caller) => c.json(await overviewOf(c, caller))));
   app.get('/dashboard/api/panels/:id', api(async (c, caller) => {

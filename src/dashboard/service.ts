@@ -16,7 +16,8 @@ import { refusedSql } from './refused.ts';
 import { toTable } from './results.ts';
 import { sessionQueries } from './session-page.ts';
 
-export type Overview = { schema: string | null; schemas: string[]; filters: Filters; version: string; panels: PanelData[]; options: Record<string, string[]> };
+/** `stale`: an answer for an earlier table version, given while the current one is computed (`cached=any`). */
+export type Overview = { stale?: boolean; schema: string | null; schemas: string[]; filters: Filters; version: string; panels: PanelData[]; options: Record<string, string[]> };
 export type SessionPage = { schema: string; agent: string; session: string; summary: Table; timeline: Table };
 
 const SCHEMA = /^[a-z0-9_]{1,255}\.[a-z0-9_]{1,255}$/;
@@ -43,12 +44,16 @@ function asDashboardError(e: unknown): unknown {
  * leave the other answers cached, and the refusals are read on every request.
  */
 const AUDIT = 'system.access.audit';
+/** Newest answers kept for `cached=any`; the same bound as the cache's. */
+const LATEST_MAX = 64;
 
 type Watched = { filters: Filters; caller: Caller; schema: string | undefined; seen: number };
 
 export class DashboardService {
   private readonly overviews = new AnswerCache<Overview>();
   private readonly sessions = new AnswerCache<SessionPage>();
+  /** The newest answer per caller, schema and filters, whatever its version: what `cached=any` gives at once. */
+  private readonly latest = new Map<string, Overview>();
   /** Answers asked for lately, recomputed in the background after a commit so the next look is quick. */
   private readonly watched = new Map<string, Watched>();
   private readonly timer: NodeJS.Timeout;
@@ -109,19 +114,34 @@ export class DashboardService {
     return { schema: want, schemas: visible };
   }
 
-  async overview(filters: Filters, caller: Caller, requestedSchema?: string): Promise<Overview> {
+  async overview(filters: Filters, caller: Caller, requestedSchema?: string, opts: { allowStale?: boolean } = {}): Promise<Overview> {
     const key = JSON.stringify([this.callerKey(caller), requestedSchema ?? null, FILTER_KEYS.map((k) => filters[k] ?? null)]);
     this.watched.delete(key);
     this.watched.set(key, { filters, caller, schema: requestedSchema, seen: Date.now() });
     while (this.watched.size > DASHBOARD_WATCHED_MAX) this.watched.delete(this.watched.keys().next().value as string);
-    return this.overviewOf(filters, caller, requestedSchema);
+    return this.overviewOf(filters, caller, requestedSchema, opts.allowStale ?? false);
   }
 
-  private async overviewOf(filters: Filters, caller: Caller, requestedSchema?: string): Promise<Overview> {
+  private async overviewOf(filters: Filters, caller: Caller, requestedSchema: string | undefined, allowStale = false): Promise<Overview> {
     const { schema, schemas } = await this.schemaFor(caller, requestedSchema);
     const version = await warehouseVersion(this.engine.warehouse.root, [AUDIT]);
-    const key = JSON.stringify([version, this.callerKey(caller), schema, FILTER_KEYS.map((k) => filters[k] ?? null)]);
-    const o = await this.overviews.get(key, () => this.computeOverview(filters, caller, schema, schemas, version));
+    const base = JSON.stringify([this.callerKey(caller), schema, FILTER_KEYS.map((k) => filters[k] ?? null)]);
+    const fresh = this.overviews.get(JSON.stringify([version, base]), async () => {
+      const computed = await this.computeOverview(filters, caller, schema, schemas, version);
+      this.latest.delete(base);
+      this.latest.set(base, computed);
+      while (this.latest.size > LATEST_MAX) this.latest.delete(this.latest.keys().next().value as string);
+      return computed;
+    });
+    const last = this.latest.get(base);
+    let o: Overview;
+    if (allowStale && last && last.version !== version) {
+      // The current answer goes on being computed (and cached) for the request that follows.
+      fresh.catch((e: unknown) => this.log(`dashboard: could not compute the overview: ${(e as Error).message}`));
+      o = { ...last, stale: true };
+    } else {
+      o = { ...(await fresh), stale: false };
+    }
     // A copy: the cached answer keeps no refusals of an earlier request.
     const panels = o.panels.map((p) => (p.id === 'health' ? { ...p, kpis: { ...p.kpis }, tables: { ...p.tables } } : p));
     await this.addRefusals(panels.find((p) => p.id === 'health') as PanelData, filters, caller);

@@ -132,6 +132,18 @@ describe('answers follow the data', () => {
     }
   }, 30_000);
 
+  test('cached=any answers at once with the last answer, marked stale, while the current one is computed', async () => {
+    const before = (await overview(url, { schema: SYNTH, agent: 'gemini_cli' })).body;
+    expect(before.stale).toBe(false);
+    await sendMetricsJson(w.svc, `${SYNTH}.claude_otel_metrics`, claudeTokenUsage('xena@example.com', 5, 9));
+    const quick = (await overview(url, { schema: SYNTH, agent: 'gemini_cli', cached: 'any' })).body;
+    expect(quick.stale).toBe(true);
+    expect(quick.panels).toEqual(before.panels);
+    const exact = (await overview(url, { schema: SYNTH, agent: 'gemini_cli' })).body;
+    expect(exact.stale).toBe(false);
+    expect(exact.version).not.toBe(before.version);
+  });
+
   test('a refused export shows in data health with its table and reason', async () => {
     const refusals = async () => {
       await w.svc.service.pipeline.flushTable(parseTableName('system.access.audit'));

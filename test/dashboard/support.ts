@@ -2,7 +2,7 @@
 // and the synthetic multi-agent sessions (synth.agent_telemetry), through the real server.
 import { loadWarehouse, type LoadedWarehouse } from '../query/support.ts';
 
-export type Overview = { schema: string | null; schemas: string[]; panels: { id: string; kpis: Record<string, unknown>; tables: Record<string, { columns: string[]; rows: Record<string, unknown>[] }>; error?: string }[]; options: Record<string, string[]> };
+export type Overview = { stale?: boolean; version: string; schema: string | null; schemas: string[]; panels: { id: string; kpis: Record<string, unknown>; tables: Record<string, { columns: string[]; rows: Record<string, unknown>[] }>; error?: string }[]; options: Record<string, string[]> };
 
 export async function startDashboardWarehouse(): Promise<LoadedWarehouse> {
   return loadWarehouse();

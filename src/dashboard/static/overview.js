@@ -73,15 +73,31 @@ function panelSection(p, q) {
   return section;
 }
 
+function render(o, q) {
+  syncForm(o, q);
+  main.replaceChildren(...o.panels.map((p) => panelSection(p, q)));
+  const range = o.filters.from || o.filters.to ? `, ${o.filters.from ?? '…'} to ${o.filters.to ?? '…'}` : ', all time';
+  status.textContent = o.schema ? `${o.schema}${range} (UTC days)${o.stale ? ' — updating to the newest data…' : ''}` : 'No agent tables you may read yet.';
+}
+
+let loading = 0;
+
 async function load() {
   const q = params();
+  const mine = ++loading;
   status.textContent = 'Loading…';
   main.setAttribute('aria-busy', 'true');
+  const url = `/dashboard/api/overview${q.toString() ? `?${q}` : ''}`;
   try {
-    const o = await getJson(`/dashboard/api/overview${q.toString() ? `?${q}` : ''}`);
-    syncForm(o, q);
-    main.replaceChildren(...o.panels.map((p) => panelSection(p, q)));
-    status.textContent = o.schema ? `${o.schema}${o.filters.from || o.filters.to ? `, ${o.filters.from ?? '…'} to ${o.filters.to ?? '…'}` : ', all time'} (UTC days)` : 'No agent tables you may read yet.';
+    // The last answer at once (if the data changed since, it says so), then the current one.
+    const first = await getJson(`${url}${q.toString() ? '&' : '?'}cached=any`);
+    if (mine !== loading) return;
+    render(first, q);
+    if (first.stale) {
+      const current = await getJson(url);
+      if (mine !== loading) return;
+      render(current, q);
+    }
     document.body.dataset.loaded = 'true';
   } catch (e) {
     if (e instanceof AuthNeeded) {
