@@ -80,6 +80,13 @@ export function registerDashboard(app: Hono<any>, deps: DashboardRoutes): void {
   const overviewOf = (c: Context, caller: Parameters<DashboardService['overview']>[1]) =>
     deps.dashboard.overview(parseFilters((k) => c.req.query(k)), caller, c.req.query('schema') || undefined, { allowStale: c.req.query('cached') === 'any' });
 
+  // Whether a token is needed and whether the one sent is good, answered 200 either way, so the
+  // page can ask for a token without a refused request (which browsers log as an error).
+  app.get('/dashboard/api/auth', (c) => {
+    const who = deps.who(c);
+    if (!who.ok) return c.json({ required: true, signedIn: false, message: who.message });
+    return c.json({ required: who.principal !== undefined, signedIn: who.principal !== undefined, principal: who.principal?.name ?? null });
+  });
   app.get('/dashboard/api/overview', api(async (c, caller) => c.json(await overviewOf(c, caller))));
   app.get('/dashboard/api/panels/:id', api(async (c, caller) => {
     const id = c.req.param('id');

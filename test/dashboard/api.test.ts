@@ -194,6 +194,8 @@ describe('with tokens', () => {
     const alice = (await createToken(w.svc.warehouse, { principal: 'alice' })).secret;
     await w.svc.service.tokens.poll();
     expect((await overview(url, { schema: SYNTH })).status).toBe(401);
+    expect(await (await fetch(`${url}/dashboard/api/auth`)).json()).toMatchObject({ required: true, signedIn: false });
+    expect(await (await fetch(`${url}/dashboard/api/auth`, { headers: { authorization: `Bearer ${alice}` } })).json()).toEqual({ required: true, signedIn: true, principal: 'alice' });
     expect((await overview(url, { schema: SYNTH }, { authorization: 'Bearer dapi-wrong' })).status).toBe(403);
     const sql = (statement: string) => fetch(`${url}/api/2.0/sql/statements`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ statement }) });
     for (const g of ['GRANT USE CATALOG ON CATALOG synth TO alice', `GRANT USE SCHEMA ON SCHEMA ${SYNTH} TO alice`, `GRANT SELECT ON TABLE ${SYNTH}.claude_otel_metrics TO alice`]) expect((await sql(g)).status).toBe(200);

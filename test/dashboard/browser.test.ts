@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { QueryEngine } from '../../src/query/engine.ts';
+import { createToken } from '../../src/access/token-store.ts';
 import { REPO } from '../support/cli.ts';
 import { rowObjects, type LoadedWarehouse } from '../query/support.ts';
 import { startDashboardWarehouse } from './support.ts';
@@ -35,10 +36,8 @@ afterAll(async () => {
   if (profile) await rm(profile, { recursive: true, force: true });
 });
 
-async function open(url: string, opts: { width?: number; dark?: boolean } = {}): Promise<Page> {
-  const page = await browser.newPage();
-  await page.setViewportSize({ width: opts.width ?? 1400, height: 900 });
-  await page.emulateMedia({ colorScheme: opts.dark ? 'dark' : 'light' });
+/** Records requests that leave the host, console errors and page errors into `problems`. */
+function collect(page: Page): void {
   const host = new URL(w.svc.url).host;
   page.on('request', (r) => {
     const u = new URL(r.url());
@@ -48,6 +47,13 @@ async function open(url: string, opts: { width?: number; dark?: boolean } = {}):
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+}
+
+async function open(url: string, opts: { width?: number; dark?: boolean } = {}): Promise<Page> {
+  const page = await browser.newPage();
+  await page.setViewportSize({ width: opts.width ?? 1400, height: 900 });
+  await page.emulateMedia({ colorScheme: opts.dark ? 'dark' : 'light' });
+  collect(page);
   await page.goto(url);
   await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 });
   return page;
@@ -88,6 +94,26 @@ test('usable at phone width in dark mode', async () => {
   const bg = await page.evaluate('getComputedStyle(document.body).backgroundColor');
   expect(bg).not.toBe('rgb(248, 250, 252)');
   await page.screenshot({ path: path.join(REPO, 'docs/dashboard-phone-dark.png'), fullPage: false });
+  await page.close();
+  expect(problems).toEqual([]);
+}, 60_000);
+
+test('with tokens, the page asks for one, and shows what its grants allow', async () => {
+  const admin = (await createToken(w.svc.warehouse, { principal: 'root', groups: ['admins'] })).secret;
+  const ana = (await createToken(w.svc.warehouse, { principal: 'ana' })).secret;
+  await w.svc.service.tokens.poll();
+  const sql = (statement: string) => fetch(`${w.svc.url}/api/2.0/sql/statements`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ statement }) });
+  for (const g of ['GRANT USE CATALOG ON CATALOG synth TO ana', `GRANT USE SCHEMA ON SCHEMA ${SYNTH} TO ana`, `GRANT SELECT ON TABLE ${SYNTH}.claude_otel_metrics TO ana`]) expect((await sql(g)).status).toBe(200);
+  const page = await browser.newPage();
+  collect(page);
+  await page.goto(`${w.svc.url}/dashboard`);
+  await page.waitForSelector('#signin:not([hidden])');
+  await page.fill('#signin input[name="token"]', ana);
+  await page.click('#signin button[type="submit"]');
+  await page.waitForSelector('body[data-loaded="true"]');
+  expect(await page.inputValue('select[name="schema"]')).toBe(SYNTH);
+  const want = (await one(`SELECT sum(increment) AS t FROM ${SYNTH}.metric_increments WHERE metric = 'claude_code.token.usage'`)).t;
+  expect(await kpiValue(page, 'tokens')).toBe(String(want));
   await page.close();
   expect(problems).toEqual([]);
 }, 60_000);

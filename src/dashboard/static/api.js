@@ -33,6 +33,13 @@ export async function download(url, name) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
+/** Throws AuthNeeded when the server wants a token and has none good from this tab. */
+export async function checkSignIn() {
+  const a = await (await fetch('/dashboard/api/auth', { headers: headers() })).json();
+  if (a.required && !a.signedIn) throw new AuthNeeded(a.message);
+  return a;
+}
+
 /** Shows the sign-in form; `retry` runs after a token was entered. */
 export function askForToken(message, retry) {
   const form = document.getElementById('signin');

@@ -1,5 +1,5 @@
 // A session's page: its summary and its timeline in order.
-import { AuthNeeded, askForToken, getJson } from './api.js';
+import { AuthNeeded, askForToken, checkSignIn, getJson } from './api.js';
 import { csvButton, dataTable, el, kpiStrip } from './render.js';
 
 const status = document.getElementById('status');
@@ -12,6 +12,7 @@ async function load() {
   if (q.get('schema')) document.getElementById('back').href = `/dashboard?schema=${encodeURIComponent(q.get('schema'))}`;
   status.textContent = 'Loading…';
   try {
+    await checkSignIn();
     const s = await getJson(`/dashboard/api/session?${keep}`);
     const row = s.summary.rows[0];
     const kinds = {};
