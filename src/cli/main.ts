@@ -29,6 +29,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   policy: { summary: 'check a policy file, and show what its privacy rules do to recorded requests', run: (argv) => import('./policy.ts').then((m) => m.runPolicy(argv)) },
   prices: { summary: 'import or list model prices; list models used without one', run: (argv) => import('./prices.ts').then((m) => m.runPrices(argv)) },
   directory: { summary: 'import or list the user directory (teams, departments, cost centers)', run: (argv) => import('./directory.ts').then((m) => m.runDirectory(argv)) },
+  dashboard: { summary: 'serve the usage dashboard read-only over a warehouse', run: (argv) => import('./dashboard.ts').then((m) => m.runDashboard(argv)) },
   budget: { summary: 'set, remove or list spending budgets per user, team or everyone', run: (argv) => import('./budget.ts').then((m) => m.runBudget(argv)) },
 };
 

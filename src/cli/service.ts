@@ -35,6 +35,7 @@ import { PolicyError } from '../policy/policy-error.ts';
 import { createRateGate } from '../policy/rate-gate.ts';
 import { createPrivacyRules } from '../policy/privacy-rules.ts';
 import type { IngestPolicy } from '../policy/types.ts';
+import { mountDashboard } from '../dashboard/mount.ts';
 
 export type Service = {
   url: string;
@@ -193,6 +194,7 @@ export async function startService(
       authorizer: access.authorizer ?? sql.grants,
       audit,
       secure: tlsMaterial !== undefined,
+      mount: mountDashboard(sql, log),
     });
     const server = await listen(app, config.host, config.port, tlsMaterial?.context);
     closers.push(() => server.close());

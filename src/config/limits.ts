@@ -326,3 +326,14 @@ export const PRIVACY_PATTERN_CHARS_MAX = 512;
 export const PSEUDONYM_KEY_BYTES_MIN = 32;
 /** Bytes a pseudonym key file may hold: a key is tens of bytes; a large file is a wrong path. */
 export const PSEUDONYM_KEY_FILE_BYTES_MAX = 4_096;
+
+// --- Usage dashboard ---
+/** How often answers someone looked at recently are recomputed after a commit: the views take
+ * seconds over 100k rows, so without it the first look after each commit waits for them; every
+ * 30 s bounds that background work to a few seconds of one query thread per half minute. */
+export const DASHBOARD_REFRESH_MS = 30_000;
+/** How long an answer keeps being refreshed after it was last asked for: a dashboard left open
+ * reloads it, and nobody's old filters keep the query engine busy for longer than this. */
+export const DASHBOARD_WATCH_MS = 10 * 60_000;
+/** Filter and caller combinations refreshed at most: the views are computed once per combination. */
+export const DASHBOARD_WATCHED_MAX = 4;

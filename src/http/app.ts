@@ -63,6 +63,8 @@ export type AppOptions = {
   audit?: AuditSink;
   /** The server speaks HTTPS (serve --tls-cert/--tls-key); per request, see arrivedOverTls in transport.ts. */
   secure?: boolean;
+  /** Registers more routes (the dashboard) with the app's token check; after the OTLP and SQL routes. */
+  mount?: (app: Hono<Env>, who: (c: Context<Env>) => EdgeOutcome) => void;
 };
 
 const SIGNAL_PATHS: [Signal, string][] = [
@@ -209,6 +211,7 @@ export function createApp(opts: AppOptions): Hono<Env> {
     });
   }
   // --- end SQL statements ---
+  opts.mount?.(app, (c) => authenticate(c, deps));
   app.notFound((c) =>
     refuse(
       c,
