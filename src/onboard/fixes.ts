@@ -6,6 +6,12 @@ export type FixContext = { table: string; prefix: string; endpoint: string };
 
 /** The fix for an HTTP status (gRPC codes are mapped to their HTTP pair first). */
 export function fixFor(status: number, message: string, c: FixContext): string {
+  // The audit keeps the operator's note of a grant refusal, which names the principal.
+  const lacks = /^(.+?) lacks (\w+) on (\S+)/.exec(message);
+  if ((status === 403 || status === 404) && lacks) {
+    const who = /^[A-Za-z_]\w*$/.test(lacks[1]!) ? lacks[1]! : `\`${lacks[1]}\``;
+    return `an admin runs: otlp2delta sql "GRANT ${lacks[2]} ON TABLE ${lacks[3]} TO ${who}" (and USE CATALOG, USE SCHEMA on its catalog and schema if it lacks them)`;
+  }
   if (status === 401) return 'the server needs a token: run configure again with --token T (an admin creates one with: otlp2delta token create --principal NAME)';
   if (status === 403 && /PERMISSION_DENIED/.test(message)) {
     const m = /does not have (.+?) on (\w+) '([^']+)'/.exec(message);
