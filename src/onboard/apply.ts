@@ -89,10 +89,12 @@ const shown = (path: readonly string[], v: unknown): string =>
   path.some((k) => /headers/i.test(k)) || (typeof v === 'object' && v !== null) ? '(a value of its own, not shown)' : JSON.stringify(v);
 
 /** A value of the user's that configure replaces is a conflict worth saying. */
-function replaced(f: FilePlan, doc: unknown): string[] {
+function replaced(f: FilePlan, doc: unknown, prior: FileRecord | undefined): string[] {
   return f.settings.flatMap((s) => {
     const cur = valueAt(doc, s.path);
-    return cur !== undefined && !sameValue(cur, s.value) ? [`${s.path.join('.')} was ${shown(s.path, cur)}: replaced (unconfigure puts it back)`] : [];
+    // A value configure itself wrote earlier is not the user's.
+    const ours = prior?.paths.some((p) => sameValue(p.path, s.path) && sameValue(p.written, cur)) ?? false;
+    return cur !== undefined && !ours && !sameValue(cur, s.value) ? [`${s.path.join('.')} was ${shown(s.path, cur)}: replaced (unconfigure puts it back)`] : [];
   });
 }
 
@@ -107,7 +109,7 @@ async function work(def: AgentDef, o: OnboardOptions, e: Environment, state: Age
     const prior = state?.files.find((r) => r.file === f.file);
     const changed = next !== (cur?.text ?? null) || mode !== cur?.mode;
     const doc = f.format.parse(cur?.text ?? '');
-    out.push({ plan: f, cur, next, mode, record: changed ? recordFor(f, cur, next, prior) : prior, conflicts: [...replaced(f, doc), ...f.conflicts(doc)] });
+    out.push({ plan: f, cur, next, mode, record: changed ? recordFor(f, cur, next, prior) : prior, conflicts: [...replaced(f, doc, prior), ...f.conflicts(doc)] });
   }
   return out;
 }

@@ -15,7 +15,14 @@ export function renderWarehouse(w: WarehouseReport): string[] {
   out.push(w.seen.length === 0 ? 'warehouse: no agent data yet' : 'warehouse: last data per agent, user, host and signal');
   for (const s of w.seen) out.push(`  ${s.agent}  user ${s.user}  host ${s.host}  ${s.signal}: ${s.last}  (${s.rows} rows in ${s.table})`);
   const sending = new Set(w.seen.map((s) => s.agent));
-  for (const c of w.checks) if (!sending.has(c.agent)) out.push(`  ${c.agent}: only configure's check export (${c.last}) in ${c.table}; the agent itself has sent nothing there yet`);
+  const checked = new Map<string, { last: string; tables: string[] }>();
+  for (const c of w.checks) {
+    const x = checked.get(c.agent) ?? { last: '', tables: [] };
+    checked.set(c.agent, { last: x.last > c.last ? x.last : c.last, tables: [...x.tables, c.table] });
+  }
+  for (const [agent, c] of checked) {
+    if (!sending.has(agent)) out.push(`  ${agent}: only configure's check exports (last ${c.last}, ${c.tables.join(', ')}); the agent itself has sent nothing yet: run it once, then doctor again`);
+  }
   if (w.silent.length > 0) {
     out.push('sends logs but no metrics:');
     for (const s of w.silent) out.push(`  ${s.agent}  user ${s.user}  host ${s.host} (last logs ${s.lastLogs}): check its metrics exporter setting and that its metrics table exists`);

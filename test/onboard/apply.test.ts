@@ -36,6 +36,17 @@ describe.each(AGENTS)('%s', (agent) => {
     expect(backups.length).toBeGreaterThanOrEqual(first.files.filter((f) => f.action === 'updated').length);
   });
 
+  it('a new token replaces its own values without calling them a conflict, and unconfigure still restores the original', async () => {
+    home = await tempHome(path.join(GOLDEN, 'inputs', agent, 'existing'));
+    const before = await snapshot(home.dir);
+    await configureAgent(def, opts(agent, 'o2d_first'), home.env);
+    const again = await configureAgent(def, opts(agent, 'o2d_second'), home.env);
+    expect(again.files.flatMap((f) => f.warnings).filter((w) => w.includes('replaced'))).toEqual([]);
+    expect(again.files.some((f) => f.action === 'updated')).toBe(true);
+    await unconfigureAgent(def, home.env);
+    expect(await snapshot(home.dir)).toEqual(before);
+  });
+
   it('makes a file holding the token owner-only, and puts the old mode back on unconfigure', async () => {
     home = await tempHome(path.join(GOLDEN, 'inputs', agent, 'existing'));
     const file = def.plan(opts(agent, 't'), home.env).files.find((f) => f.secret)!.file;
@@ -110,5 +121,12 @@ describe('settings that win over the user file', () => {
     const all = Object.values(await snapshot(home.dir)).join('\n');
     expect(all).not.toMatch(/OTEL_LOG_USER_PROMPTS|log_user_prompt|"logPrompts": true/);
     expect(all).toContain('"logPrompts": false');
+  });
+});
+
+describe('dry-run diff', () => {
+  it('shows removed lines before the lines that replace them', async () => {
+    const { lineDiff } = await import('../../src/onboard/diff.ts');
+    expect(lineDiff('a\nold\nz\n', 'a\nnew\nz\n', 'f')).toBe('--- f\n+++ f\n a\n-old\n+new\n z\n ');
   });
 });

@@ -41,7 +41,7 @@ describe('doctor', () => {
     await committed();
     let w = await warehouseReport(svc.warehouse);
     expect(w.seen).toEqual([]);
-    expect(renderWarehouse(w).join('\n')).toMatch(/claude-code: only configure's check export/);
+    expect(renderWarehouse(w).join('\n')).toMatch(/claude-code: only configure's check exports/);
 
     const runs = ['claude-code/proto-basic', 'codex/proto-basic', 'gemini-cli/http-basic'];
     for (const c of loadCaptures().filter((x) => runs.includes(`${x.client}/${x.run}`))) {
@@ -59,7 +59,7 @@ describe('doctor', () => {
     expect(gem[0]!.host).toBe('vm');
     expect(w.seen.find((s) => s.agent === 'claude-code')!.user.startsWith('be8aea4ed76067c766b9fcc5245f4032')).toBe(true);
     for (const s of w.seen) expect(s.last).toMatch(/^20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(renderWarehouse(w).join('\n')).not.toMatch(/only configure's check export/);
+    expect(renderWarehouse(w).join('\n')).not.toMatch(/only configure's check exports/);
   });
 
   it('names an agent that sends logs but no metrics, and refused exports with their fix', async () => {
