@@ -41,7 +41,7 @@ gets its original bytes back; otherwise only configure's values are removed (or
 set back to what they were), and values changed since are left as they are.`;
 
 export function environment(): Environment {
-  return { env: { ...process.env }, home: os.homedir(), systemRoot: '/' };
+  return { env: { ...process.env }, home: os.homedir(), systemRoot: '/', cwd: process.cwd() };
 }
 
 function agentsOf(arg: string | undefined, help: string): Agent[] {

@@ -2,6 +2,7 @@
 // and checked first, and only when all of them can be made safely is any
 // written (a backup before each change), so an agent is never left half set.
 import { EditRefused } from './format.ts';
+import { shadowingEnvFiles } from './gemini-env-files.ts';
 import { lineDiff } from './diff.ts';
 import type { Environment, OnboardOptions } from './options.ts';
 import type { AgentDef, FilePlan } from './plan.ts';
@@ -38,6 +39,9 @@ export async function overrides(def: AgentDef, o: OnboardOptions, e: Environment
       const v = valueAt(doc, s.path);
       if (v !== undefined && !sameValue(v, s.value)) out.push(`${managed} (managed settings) sets ${s.path.join('.')}, which wins over ${f.file}; ask whoever manages this machine`);
     }
+  }
+  if (def.agent === 'gemini' && e.cwd !== undefined) {
+    for (const f of shadowingEnvFiles(e.cwd, e.env.GEMINI_CLI_HOME ?? e.env.HOME ?? e.home)) out.push(`${f} is loaded instead of ${plan.files[1]!.file} when Gemini CLI starts in ${e.cwd}: add the OTEL_EXPORTER_OTLP_*_HEADERS lines there too`);
   }
   for (const name of Object.keys(e.env).sort()) {
     if (plan.overridingEnv(name)) out.push(`${name} is set in this shell's environment and wins over what configure writes; unset it (or remove it from your shell profile)`);

@@ -8,6 +8,7 @@ import { jsoncFormat } from './jsonc-format.ts';
 import { tomlFormat } from './toml-format.ts';
 import { type Agent, type Environment } from './options.ts';
 import { readCurrent } from './safe-write.ts';
+import { shadowingEnvFiles } from './gemini-env-files.ts';
 import { valueAt } from './same-value.ts';
 
 export type Entry = { key: string; value: string; source: string; wins: boolean };
@@ -82,6 +83,9 @@ export async function localReport(agent: Agent, e: Environment): Promise<LocalRe
   }
   for (const [k, v] of Object.entries(e.env).sort()) {
     if (v !== undefined && TELEMETRY_ENV(k) && agent !== 'codex') entries.push({ key: k, value: show(v), source: 'environment of this shell', wins: false });
+  }
+  if (agent === 'gemini' && e.cwd !== undefined) {
+    for (const f of shadowingEnvFiles(e.cwd, e.env.GEMINI_CLI_HOME ?? e.env.HOME ?? e.home)) problems.push(`${f} is loaded instead of the home folder's .gemini/.env when Gemini CLI starts in ${e.cwd}`);
   }
   // Which source wins: Claude Code applies managed, then user settings over the shell; Gemini CLI's
   // shell environment wins over its .env file, and system settings over user settings.

@@ -19,7 +19,7 @@ export type OnboardOptions = {
 };
 
 /** Where the agent's files live: HOME and each agent's own home variable. */
-export type Environment = { env: Record<string, string | undefined>; home: string; systemRoot: string };
+export type Environment = { env: Record<string, string | undefined>; home: string; systemRoot: string; /** Where the agent will be started (Gemini CLI looks for .env files from there up). */ cwd?: string };
 
 export const DEFAULT_HTTP_ENDPOINT = 'http://127.0.0.1:4318';
 export const DEFAULT_GRPC_ENDPOINT = 'http://127.0.0.1:4317';

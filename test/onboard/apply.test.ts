@@ -130,3 +130,16 @@ describe('dry-run diff', () => {
     expect(lineDiff('a\nold\nz\n', 'a\nnew\nz\n', 'f')).toBe('--- f\n+++ f\n a\n-old\n+new\n z\n ');
   });
 });
+
+describe('Gemini CLI .env files', () => {
+  it('warns when a project .env would be loaded instead of ~/.gemini/.env', async () => {
+    home = await tempHome(undefined);
+    const project = path.join(home.dir, 'src', 'app');
+    await mkdir(project, { recursive: true });
+    await writeFile(path.join(home.dir, 'src', '.env'), 'FOO=1\n');
+    const out = await configureAgent(AGENT_DEFS.gemini, opts('gemini'), { ...home.env, cwd: project });
+    expect(out.warnings!.join('\n')).toContain(`${path.join(home.dir, 'src', '.env')} is loaded instead of`);
+    const clean = await configureAgent(AGENT_DEFS.gemini, opts('gemini'), { ...home.env, cwd: home.dir });
+    expect(clean.warnings).toEqual([]);
+  });
+});
