@@ -61,10 +61,14 @@ export async function warehouseReport(warehouse: string, opts: { schema?: string
       }
     }
     const key = (x: { agent: string; user: string; host: string }) => `${x.agent}\u0000${x.user}\u0000${x.host}`;
-    const withMetrics = new Set(seen.filter((s) => s.signal === 'metrics').map(key));
+    // Agents put different resource attributes on each signal (Codex names the host on logs only), so an
+    // unknown user or host on either side matches any.
+    const same = (a: string, b: string) => a === b || a === '-' || b === '-';
+    const metrics = seen.filter((s) => s.signal === 'metrics');
+    const hasMetrics = (l: LastSeen) => metrics.some((m) => m.agent === l.agent && same(m.user, l.user) && same(m.host, l.host));
     const silent = new Map<string, Silent>();
     for (const s of seen) {
-      if (s.signal !== 'logs' || withMetrics.has(key(s))) continue;
+      if (s.signal !== 'logs' || hasMetrics(s)) continue;
       const prev = silent.get(key(s));
       if (!prev || prev.lastLogs < s.last) silent.set(key(s), { agent: s.agent, user: s.user, host: s.host, lastLogs: s.last });
     }

@@ -60,6 +60,9 @@ describe('doctor', () => {
     expect(w.seen.find((s) => s.agent === 'claude-code')!.user.startsWith('be8aea4ed76067c766b9fcc5245f4032')).toBe(true);
     for (const s of w.seen) expect(s.last).toMatch(/^20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(renderWarehouse(w).join('\n')).not.toMatch(/only configure's check exports/);
+    // Codex names its host on logs but not on metrics: it still counts as sending metrics.
+    expect(w.seen.filter((s) => s.agent === 'codex_exec').map((s) => s.host).sort()).toEqual(['-', 'vm']);
+    expect(w.silent).toEqual([]);
   });
 
   it('names an agent that sends logs but no metrics, and refused exports with their fix', async () => {
