@@ -35,7 +35,7 @@ function fileLines(o: AgentOutcome, dryRun: boolean, out: Out, home: string): vo
 }
 
 /** Whether a server has run on this warehouse (it creates the audit table at start). */
-const serverWarehouse = async (warehouse: string): Promise<boolean> => (await loadSnapshot(tableDir(warehouse, AUDIT_TABLE))) !== undefined;
+const serverWarehouse = async (warehouse: string): Promise<boolean> => (await loadSnapshot(tableDir(warehouse, AUDIT_TABLE))) !== null;
 
 /** Runs configure; the exit status is 0 when every agent was written and every check answered ok. */
 export async function runConfigure(req: ConfigureRequest, e: Environment, print: Out): Promise<number> {

@@ -26,8 +26,9 @@ async function httpCheck(o: OnboardOptions, plan: AgentPlan, signal: Signal): Pr
       signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
     });
   } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-    return { ok: false, status: cause ?? 'unreachable', message: `no answer from ${baseUrl(o.endpoint)}`, fix: 'start the server (otlp2delta serve) or check --endpoint' };
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (e as Error).message;
+    return { ok: false, status: 'unreachable', message: `no answer from ${baseUrl(o.endpoint)} (${why})`, fix: 'start the server (otlp2delta serve) or check --endpoint' };
   }
   if (res.ok) return { ok: true };
   const body = new Uint8Array(await res.arrayBuffer());
