@@ -31,6 +31,9 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   directory: { summary: 'import or list the user directory (teams, departments, cost centers)', run: (argv) => import('./directory.ts').then((m) => m.runDirectory(argv)) },
   dashboard: { summary: 'serve the usage dashboard read-only over a warehouse', run: (argv) => import('./dashboard.ts').then((m) => m.runDashboard(argv)) },
   budget: { summary: 'set, remove or list spending budgets per user, team or everyone', run: (argv) => import('./budget.ts').then((m) => m.runBudget(argv)) },
+  configure: { summary: "write a coding agent's telemetry settings and check they reach the server", run: (argv) => import('./configure.ts').then((m) => m.runConfigureCommand(argv)) },
+  unconfigure: { summary: 'take away exactly what configure added to an agent', run: (argv) => import('./configure.ts').then((m) => m.runUnconfigureCommand(argv)) },
+  doctor: { summary: 'show which agents are set up here and which are really sending', run: (argv) => import('./doctor.ts').then((m) => m.runDoctor(argv)) },
 };
 
 function mainHelp(): string {
