@@ -4,17 +4,10 @@
 // fields, NULL resources and scopes, repeated keys (rejections), NUL
 // characters and code points on both sides of U+E000. No lone surrogates:
 // protobuf strings are valid UTF-8, and a body that is not is refused.
+import { prng } from '../support/prng.ts';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator as a bare function, as the generators here take it. */
+export const rng = (seed: number): (() => number) => prng(seed).next;
 
 type R = () => number;
 const pick = <T>(r: R, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
