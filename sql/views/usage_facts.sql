@@ -100,14 +100,6 @@ metric_facts AS MATERIALIZED (
   UNION ALL
   SELECT * FROM semconv
 ),
--- Coverage as equality lookups: each metric (session, user) pair is stored
--- under its own values ('<none>' where it has none, which matches anything)
--- and under '<any>', which an event without a session (user) looks up.
-cover_keys AS MATERIALIZED (
-  SELECT DISTINCT agent, day, k.s AS s, k.u AS u
-  FROM (SELECT DISTINCT agent, day, coalesce(session_id, '<none>') AS cs, coalesce(user, '<none>') AS cu FROM metric_facts) c,
-       unnest([{'s': cs, 'u': cu}, {'s': '<any>', 'u': cu}, {'s': cs, 'u': '<any>'}, {'s': '<any>', 'u': '<any>'}]) AS t(k)
-),
 event_lists AS (
   SELECT
     *,
@@ -156,6 +148,20 @@ event_rows AS (
 ),
 event_groups AS (
   SELECT DISTINCT agent, day, session_id, user FROM event_rows
+),
+-- Coverage as equality lookups: each metric (session, user) pair is stored
+-- under its own values ('<none>' where it has none, which matches anything)
+-- and under '<any>', which an event without a session (user) looks up. Only
+-- an agent and day that has events is looked up, so only those are expanded
+-- (a metric-only export expands nothing).
+cover_keys AS MATERIALIZED (
+  SELECT DISTINCT agent, day, k.s AS s, k.u AS u
+  FROM (
+    SELECT DISTINCT m.agent, m.day, coalesce(m.session_id, '<none>') AS cs, coalesce(m.user, '<none>') AS cu
+    FROM metric_facts m
+    SEMI JOIN (SELECT DISTINCT agent, day FROM event_groups) e ON e.agent = m.agent AND e.day = m.day
+  ) c,
+       unnest([{'s': cs, 'u': cu}, {'s': '<any>', 'u': cu}, {'s': cs, 'u': '<any>'}, {'s': '<any>', 'u': '<any>'}]) AS t(k)
 ),
 event_lookups AS (
   SELECT agent, day, session_id, user, s, unnest(CASE WHEN user IS NULL THEN ['<any>'] ELSE [user, '<none>'] END) AS u

@@ -56,6 +56,12 @@ export class DashboardService {
   private readonly latest = new Map<string, Overview>();
   /** Answers asked for lately, recomputed in the background after a commit so the next look is quick. */
   private readonly watched = new Map<string, Watched>();
+  /**
+   * Answers kept current from start on whether anyone asked or not: the
+   * default view (no filters, first schema) as the owner sees it, so the first
+   * visitor after a start or a commit does not wait for the views.
+   */
+  private readonly pinned: Watched[] = [];
   private readonly timer: NodeJS.Timeout;
   private refreshing = false;
   /** Overviews computed, and how many of them in the background. */
@@ -64,22 +70,36 @@ export class DashboardService {
   constructor(
     private readonly engine: QueryEngine,
     private readonly log: (line: string) => void = () => undefined,
-    opts: { refreshMs?: number } = {},
+    opts: { refreshMs?: number; precompute?: boolean } = {},
   ) {
     this.timer = setInterval(() => void this.refresh(), opts.refreshMs ?? DASHBOARD_REFRESH_MS);
     this.timer.unref();
+    if (opts.precompute ?? true) {
+      this.pinned.push({ filters: {}, caller: OWNER, schema: undefined, seen: Date.now() });
+      setImmediate(() => void this.refresh()).unref();
+    }
   }
 
   /** Stops the background refresh (also stopped once the engine has closed). */
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
   }
 
+  private closed = false;
+
   private async refresh(): Promise<void> {
-    if (this.refreshing) return;
+    if (this.refreshing || this.closed) return;
     this.refreshing = true;
     try {
+      for (const w of this.pinned) {
+        if (this.closed) return;
+        const before = this.stats.computed;
+        await this.overviewOf(w.filters, w.caller, w.schema);
+        if (this.stats.computed > before) this.stats.refreshed += 1;
+      }
       for (const [key, w] of this.watched) {
+        if (this.closed) return;
         if (Date.now() - w.seen > DASHBOARD_WATCH_MS) {
           this.watched.delete(key);
           continue;

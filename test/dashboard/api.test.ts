@@ -116,7 +116,7 @@ describe('answers follow the data', () => {
   });
 
   test('an answer looked at is recomputed in the background after a commit, so the next look is cached and exact', async () => {
-    const dash = new DashboardService(engine, () => undefined, { refreshMs: 100 });
+    const dash = new DashboardService(engine, () => undefined, { refreshMs: 100, precompute: false });
     try {
       const tokens = (o: Awaited<ReturnType<DashboardService['overview']>>) => o.panels.find((p) => p.id === 'tokens')?.kpis.tokens as number;
       const first = tokens(await dash.overview({ agent: 'claude_code' }, OWNER, SYNTH));
@@ -127,6 +127,26 @@ describe('answers follow the data', () => {
       const next = await dash.overview({ agent: 'claude_code' }, OWNER, SYNTH);
       expect(dash.stats.computed).toBe(2);
       expect(tokens(next)).toBe(first + 77);
+    } finally {
+      dash.close();
+    }
+  }, 30_000);
+
+  test('the default view is computed at start and again after a commit, before anyone asks', async () => {
+    const dash = new DashboardService(engine, () => undefined, { refreshMs: 100 });
+    try {
+      const tokens = (o: Awaited<ReturnType<DashboardService['overview']>>) => o.panels.find((p) => p.id === 'tokens')?.kpis.tokens as number;
+      for (let i = 0; i < 200 && dash.stats.refreshed === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(dash.stats.refreshed).toBe(1);
+      const first = await dash.overview({}, OWNER);
+      expect(dash.stats.computed).toBe(1);
+      await sendMetricsJson(w.svc, `${first.schema}.claude_otel_metrics`, claudeTokenUsage('wim@example.com', 31, 4));
+      for (let i = 0; i < 200 && dash.stats.refreshed === 1; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(dash.stats.refreshed).toBe(2);
+      const next = await dash.overview({}, OWNER);
+      expect(dash.stats.computed).toBe(2);
+      expect(next.stale).toBe(false);
+      expect(tokens(next)).toBe(tokens(first) + 31);
     } finally {
       dash.close();
     }
