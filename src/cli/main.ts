@@ -14,7 +14,7 @@ import { runVacuum } from './vacuum.ts';
 import { UsageError } from './usage.ts';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
-  serve: { summary: 'receive OTLP over HTTP and write Delta tables', run: runServe },
+  serve: { summary: 'receive OTLP over HTTP and gRPC and write Delta tables', run: runServe },
   'create-table': { summary: 'create an otel metrics, logs or spans table', run: runCreateTable },
   optimize: { summary: "compact a table's small files into larger, time-ordered ones", run: runOptimize },
   vacuum: { summary: 'delete files a table no longer references, and expired log entries', run: runVacuum },
