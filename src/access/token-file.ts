@@ -3,12 +3,11 @@
 // of the folder) so a reader sees the old set or the new one, never half of one.
 // Commands that change it take a lock file, so two concurrent `token create`s
 // cannot drop each other's token.
-import { constants } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { PRINCIPAL_NAME_CHARS_MAX, TOKEN_LOCK_WAIT_MS } from '../config/limits.ts';
 import { CONTROL_DIR } from './types.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 
 export type TokenRecord = {
   id: string;
@@ -92,30 +91,7 @@ async function ensureControlDir(warehouse: string): Promise<string> {
 }
 
 /** Replaces `file` with `text` atomically and durably, readable by the owner only. */
-export async function writeAtomic(file: string, text: string): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  try {
-    await fh.chmod(0o600);
-    await fh.writeFile(text, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-}
+const writeAtomic = (file: string, text: string): Promise<void> => writeFileAtomic(file, text, 0o600);
 
 async function lock(dir: string): Promise<() => Promise<void>> {
   const file = path.join(dir, 'tokens.lock');

@@ -3,9 +3,11 @@
 // a crash leaves the old file or the new one. A file holding a token is made
 // owner-only; otherwise the file keeps the mode it had.
 import { constants } from 'node:fs';
-import { copyFile, chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { fsyncDir } from '../delta/fsync.ts';
 
 export type Current = { text: string; mode: number } | undefined;
 
@@ -28,33 +30,10 @@ export async function backup(file: string, now = new Date()): Promise<string> {
   return dest;
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Replaces `file` with `text` atomically, with `mode`. */
+/** Replaces `file` with `text` atomically, with `mode`, creating its folder (owner-only) if needed. */
 export async function writeAtomic(file: string, text: string, mode: number): Promise<void> {
-  const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  try {
-    await fh.writeFile(text, 'utf8');
-    await fh.chmod(mode);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  await rename(tmp, file);
-  await fsyncDir(dir);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, text, mode);
 }
 
 export async function removeFile(file: string): Promise<void> {
