@@ -2,6 +2,7 @@
 // numbers (BIGINT and DECIMAL arrive as strings), everything else as sent.
 import type { QueryResult } from '../duckdb/db.ts';
 import type { Row, Table } from './panel.ts';
+import { csvField } from '../query/format.ts';
 
 const NUMERIC = /^(BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|DOUBLE|FLOAT|DECIMAL.*)$/;
 
@@ -22,8 +23,7 @@ export function toTable(r: QueryResult): Table {
 export function tableCsv(t: Table): string {
   const cell = (v: unknown): string => {
     if (v === null || v === undefined) return '';
-    const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+    return csvField(typeof v === 'object' ? JSON.stringify(v) : String(v));
   };
   return [t.columns.map(cell).join(','), ...t.rows.map((r) => t.columns.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n';
 }

@@ -38,7 +38,8 @@ function table(result: QueryResult): string {
   return [line(columns.map((c) => c.name)), rule, ...cells.map(line), count].join('\n');
 }
 
-function csvField(s: string): string {
+/** One CSV field (RFC 4180): quoted when it holds a quote, comma or line break. */
+export function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
