@@ -48,13 +48,14 @@ export function killAll(): void {
   children.clear();
 }
 
-export type ServerOptions = { label: string; warehouse: string; staging: string; flushMs: number; failpoints?: string; args?: string[] };
+export type ServerOptions = { label: string; warehouse: string; staging: string; flushMs: number; failpoints?: string; args?: string[]; env?: Record<string, string> };
 
 export function startServer(o: ServerOptions): Server {
   const env: NodeJS.ProcessEnv = {};
   // Settings inherited from the shell must not change what the test exercises.
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTLP2DELTA_')) env[k] = v;
   if (o.failpoints) env.OTLP2DELTA_FAILPOINTS = o.failpoints;
+  Object.assign(env, o.env);
   const args = [BIN, 'serve', '--port', '0', '--warehouse', o.warehouse, '--staging', o.staging, '--flush-interval-ms', String(o.flushMs), ...(o.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(child);
