@@ -337,3 +337,12 @@ export const DASHBOARD_REFRESH_MS = 30_000;
 export const DASHBOARD_WATCH_MS = 10 * 60_000;
 /** Filter and caller combinations refreshed at most: the views are computed once per combination. */
 export const DASHBOARD_WATCHED_MAX = 4;
+
+// --- Materialised views kept between statements ---
+/** Sets of materialised views kept at once: each is one warehouse version seen by one caller's
+ * grants (a dashboard's filters only change the queries over them); four covers a few callers
+ * and the version before the newest commit while each set holds tens of MB of DuckDB memory. */
+export const VIEW_CACHE_SETS_MAX = 4;
+/** Rows a set may hold to be kept: past it, keeping the set would take too much of
+ * SQL_MEMORY_LIMIT (there is no spilling), so such views are recomputed for each batch. */
+export const VIEW_CACHE_ROWS_MAX = 2_000_000;

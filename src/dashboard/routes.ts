@@ -2,6 +2,7 @@
 // from the package: no CDN, no remote fonts), and the JSON and CSV endpoints
 // the pages read, answered with the caller's grants. Pages and assets hold no
 // data, so only the endpoints ask for a token.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -55,7 +56,10 @@ export function registerDashboard(app: Hono<any>, deps: DashboardRoutes): void {
   app.get('/', (c) => c.redirect('/dashboard', 302));
   app.get('/dashboard/', (c) => c.redirect('/dashboard', 302));
   for (const [route, asset] of assets) {
-    app.get(route, (c) => c.body(new Uint8Array(asset.body), 200, { 'content-type': asset.type, 'content-security-policy': CSP, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }));
+    // no-cache with an ETag: a reload costs a 304 per asset, and an upgrade is never served stale.
+    const etag = `"${createHash('sha256').update(asset.body).digest('base64url').slice(0, 22)}"`;
+    const headers = { 'content-type': asset.type, 'content-security-policy': CSP, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', etag };
+    app.get(route, (c) => (c.req.header('if-none-match') === etag ? c.body(null, 304, headers) : c.body(new Uint8Array(asset.body), 200, headers)));
   }
 
   /** Runs `answer` for the authenticated caller, mapping refusals to JSON errors. */

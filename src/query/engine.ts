@@ -23,6 +23,7 @@ import { quoteIdent } from '../tables/schema.ts';
 import { isGrantStatement, runGrantStatement } from './grant-statements.ts';
 import { assertReadKeyword, assertReadOnly, QueryError, singleStatement } from './read-only.ts';
 import { Slots } from './slots.ts';
+import { ViewCache } from './view-cache.ts';
 import { findThreePartNames, replaceRanges } from './sql-text.ts';
 import { assertNoFileAccess } from './file-access.ts';
 import { explainMissingFile } from './missing-file.ts';
@@ -72,7 +73,11 @@ type Found =
 /** What a name refers to and the temporary view name it becomes. */
 type Target = Found & { name: string };
 
-type Plan = { setup: string[]; sqls: string[] };
+/**
+ * tableSetup: views over tables' files; viewSetup: the normalised views they
+ * feed, whose statement-named results are `viewNames`.
+ */
+type Plan = { tableSetup: string[]; viewSetup: string[]; viewNames: string[]; sqls: string[] };
 
 /** The HTTP status each refusal gets on the statements endpoint, for the audit rows. */
 const QUERY_ERROR_STATUS: Record<QueryError['code'], number> = { read_only: 400, invalid: 400, failed: 400, timeout: 400, busy: 429, closed: 503, forbidden: 403 };
@@ -88,6 +93,7 @@ export class QueryEngine {
   private readonly views: Map<string, ViewDef> = loadViews();
   private readonly jobs = new Set<Job>();
   private closed = false;
+  private readonly viewCache: ViewCache;
 
   private constructor(
     private readonly db: Db,
@@ -100,7 +106,9 @@ export class QueryEngine {
     readonly grants: GrantStore,
     private readonly ownsGrants: boolean,
     private readonly audit: QueryEngineOptions['audit'],
-  ) {}
+  ) {
+    this.viewCache = new ViewCache(db);
+  }
 
   /** Opens a DuckDB instance that can read files below the warehouse and nothing else. */
   static async open(opts: QueryEngineOptions): Promise<QueryEngine> {
@@ -206,13 +214,18 @@ export class QueryEngine {
     // The timeout counts from arrival, so time spent waiting for a slot is part of it.
     const timer = setTimeout(() => this.stopJob(job, 'timeout'), Math.max(0, this.timeoutMs - (Date.now() - started)));
     try {
-      const plan = await this.plan(statements, opts.materialize ?? false, caller);
+      const materialize = opts.materialize ?? false;
+      const plan = await this.plan(statements, materialize, caller);
+      const cacheKey = materialize ? ViewCache.keyOf([...plan.tableSetup, ...plan.viewSetup]) : undefined;
+      const kept = cacheKey === undefined ? undefined : this.viewCache.acquire(cacheKey);
       return await withConnection(this.db, async (conn) => {
         job.conn = conn;
         // An interrupt that lands between two calls is not kept by DuckDB for the next one.
         const go = <T>(step: () => Promise<T>): Promise<T> => (job.stop ? Promise.reject(new Error('stopped')) : step());
         try {
-          for (const s of plan.setup) await go(() => conn.run(s));
+          const setup = [...plan.tableSetup, ...(kept ? this.viewCache.viewsOver(kept) : plan.viewSetup)];
+          for (const s of setup) await go(() => conn.run(s));
+          if (cacheKey !== undefined && !kept) await go(() => this.viewCache.keep(conn, cacheKey, plan.viewNames));
         } catch (e) {
           throw new QueryError(`could not read the tables the statement names: ${(e as Error).message}`, 'failed', { cause: e });
         }
@@ -234,7 +247,7 @@ export class QueryEngine {
           }
         }
         return results;
-      });
+      }).finally(() => (kept ? this.viewCache.release(kept) : undefined));
     } catch (e) {
       throw this.stoppedError(job, started) ?? (await explainMissingFile(e, this.warehouse));
     } finally {
@@ -374,18 +387,19 @@ export class QueryEngine {
     const clash = (key: string) => [...found.keys()].filter((k) => last(k) === last(key)).length > 1;
     const targets = new Map<string, Target>();
     for (const [key, t] of found) targets.set(key, { ...t, name: clash(key) ? key.replaceAll('.', '__') : last(key) });
-    const setup: string[] = [];
+    const tableSetup: string[] = [];
     for (const t of targets.values()) {
-      if (t.kind === 'table') setup.push(`CREATE TEMP VIEW ${quoteIdent(t.name)} AS ${relationSql(t.table.kind, activeFilePaths(t.table), { pointAttributes: true })}`);
+      if (t.kind === 'table') tableSetup.push(`CREATE TEMP VIEW ${quoteIdent(t.name)} AS ${relationSql(t.table.kind, activeFilePaths(t.table), { pointAttributes: true })}`);
     }
-    setup.push(...(await this.viewSetup([...targets.values()], materialize, caller)));
+    const viewSetup = await this.viewSetup([...targets.values()], materialize, caller);
+    const viewNames = [...targets.values()].filter((t) => t.kind === 'view').map((t) => t.name);
     const sqls = statements.map((statement, i) =>
       replaceRanges(
         statement,
         (edits[i] ?? []).map((e) => ({ start: e.start, end: e.end, text: temp((targets.get(e.key) as Target).name) })),
       ),
     );
-    return { setup, sqls };
+    return { tableSetup, viewSetup, viewNames, sqls };
   }
 
   /** CREATE statements for the referenced views, their dependencies and the schema unions they read. */

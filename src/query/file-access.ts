@@ -5,10 +5,11 @@
 // than the warehouse's owner, the statement DuckDB parsed (after the engine
 // rewrote its three-part names into temporary views) may name only those
 // views, plain names (common table expressions), and table functions that
-// compute values rather than read anything.
+// compute values rather than read anything; never the engine's kept views.
 import type { Connection } from '../duckdb/db.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import { explainedStatement, QueryError } from './read-only.ts';
+import { VIEW_CACHE_SCHEMA_PREFIX } from './view-cache.ts';
 
 /** Table functions that only compute rows from their arguments. */
 const VALUE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest', 'json_each', 'json_tree']);
@@ -43,6 +44,9 @@ export async function assertNoFileAccess(conn: Connection, sql: string): Promise
     } else if (o.type === 'BASE_TABLE' || o.type === 'SHOW_REF') {
       const name = String(o.table_name ?? '');
       if (o.catalog_name !== 'temp' && FILE_LIKE.test(name)) throw refuse(`reading ${JSON.stringify(name)} as a file is only open to the warehouse's owner`);
+      // Views kept for one caller's grants must not be read by another.
+      const qualifiers = [o.catalog_name, o.schema_name].map((q) => String(q ?? '').toLowerCase());
+      if (qualifiers.some((q) => q.startsWith(VIEW_CACHE_SCHEMA_PREFIX))) throw refuse(`${JSON.stringify(qualifiers.filter(Boolean).join('.'))} is the engine's own`);
     }
   });
 }

@@ -1,5 +1,7 @@
 // Fetching from the dashboard's endpoints with the signed-in token, and the sign-in form.
 const TOKEN_KEY = 'otlp2delta.token';
+// Remembered per tab: whether the server answered that it needs no token.
+const OPEN_KEY = 'otlp2delta.open';
 
 export class AuthNeeded extends Error {}
 
@@ -36,8 +38,18 @@ export async function download(url, name) {
 /** Throws AuthNeeded when the server wants a token and has none good from this tab. */
 export async function checkSignIn() {
   const a = await (await fetch('/dashboard/api/auth', { headers: headers() })).json();
+  sessionStorage.setItem(OPEN_KEY, a.required ? '' : 'yes');
   if (a.required && !a.signedIn) throw new AuthNeeded(a.message);
   return a;
+}
+
+/**
+ * True when a request may go out alongside the sign-in check: a token is held,
+ * or this server was seen to need none. Otherwise the request would only draw
+ * a 401 that the browser reports as an error.
+ */
+export function mayAskBeforeSignIn() {
+  return Boolean(sessionStorage.getItem(TOKEN_KEY) || sessionStorage.getItem(OPEN_KEY));
 }
 
 /** Shows the sign-in form; `retry` runs after a token was entered. */

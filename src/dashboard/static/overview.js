@@ -1,6 +1,6 @@
 // The overview page: filters from the URL, one request for every panel, and
 // each panel drawn from its part of the answer.
-import { AuthNeeded, askForToken, checkSignIn, getJson } from './api.js';
+import { AuthNeeded, askForToken, checkSignIn, getJson, mayAskBeforeSignIn } from './api.js';
 import { csvButton, dataTable, el, kpiStrip, timeSeries } from './render.js';
 
 const FILTERS = ['schema', 'from', 'to', 'agent', 'user', 'team', 'model'];
@@ -89,9 +89,10 @@ async function load() {
   main.setAttribute('aria-busy', 'true');
   const url = `/dashboard/api/overview${q.toString() ? `?${q}` : ''}`;
   try {
-    await checkSignIn();
-    // The last answer at once (if the data changed since, it says so), then the current one.
-    const first = await getJson(`${url}${q.toString() ? '&' : '?'}cached=any`);
+    // The last answer at once (if the data changed since, it says so), then the current one;
+    // asked for alongside the sign-in check, which refuses the same way when a token is needed.
+    const ask = () => getJson(`${url}${q.toString() ? '&' : '?'}cached=any`);
+    const first = mayAskBeforeSignIn() ? (await Promise.all([checkSignIn(), ask()]))[1] : await checkSignIn().then(ask);
     if (mine !== loading) return;
     render(first, q);
     if (first.stale) {
