@@ -7,6 +7,7 @@ const KIND = `CASE
     WHEN event LIKE '%user_prompt%' THEN 'prompt'
     WHEN event IN ('claude_code.api_error', 'gemini_cli.api_error') OR attributes['error.message'] IS NOT NULL THEN 'error'
     WHEN event IN ('claude_code.api_request', 'codex.api_request', 'gemini_cli.api_response', 'codex.sse_event') THEN 'model_call'
+    WHEN event = 'gemini_cli.agent.start' OR (event = 'claude_code.tool_result' AND attributes['tool_name'] IN ('Task', 'Agent')) THEN 'subagent'
     WHEN event LIKE '%tool%' THEN 'tool'
     ELSE 'other' END`;
 

@@ -114,6 +114,12 @@ test('with tokens, the page asks for one, and shows what its grants allow', asyn
   expect(await page.inputValue('select[name="schema"]')).toBe(SYNTH);
   const want = (await one(`SELECT sum(increment) AS t FROM ${SYNTH}.metric_increments WHERE metric = 'claude_code.token.usage'`)).t;
   expect(await kpiValue(page, 'tokens')).toBe(String(want));
+  // Signing out forgets the token: the page asks for one again and shows no numbers.
+  await page.click('#signout');
+  await page.waitForSelector('#signin:not([hidden])');
+  expect(await page.evaluate('sessionStorage.getItem("otlp2delta.token")')).toBeNull();
+  expect(await page.locator('[data-kpi]').count()).toBe(0);
+  expect(await page.isHidden('#signout')).toBe(true);
   await page.close();
   expect(problems).toEqual([]);
 }, 60_000);

@@ -52,6 +52,19 @@ export function mayAskBeforeSignIn() {
   return Boolean(sessionStorage.getItem(TOKEN_KEY) || sessionStorage.getItem(OPEN_KEY));
 }
 
+/** The sign-out button shows while this tab holds a token; it forgets the token and starts over. */
+function showSignOut() {
+  const button = document.getElementById('signout');
+  if (!button) return;
+  button.hidden = !sessionStorage.getItem(TOKEN_KEY);
+  button.onclick = () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(OPEN_KEY);
+    location.reload();
+  };
+}
+showSignOut();
+
 /** Shows the sign-in form; `retry` runs after a token was entered. */
 export function askForToken(message, retry) {
   const form = document.getElementById('signin');
@@ -61,6 +74,7 @@ export function askForToken(message, retry) {
     ev.preventDefault();
     sessionStorage.setItem(TOKEN_KEY, form.elements.token.value.trim());
     form.hidden = true;
+    showSignOut();
     retry();
   };
 }

@@ -10,7 +10,7 @@ const main = document.getElementById('panels');
 
 const KPI_LABELS = {
   adoption: { active_users: 'active users', new_users: 'new users', agents: 'agents' },
-  sessions: { sessions: 'sessions', median_minutes: 'median length', users: 'users with sessions' },
+  sessions: { sessions: 'sessions', median_minutes: 'median length', users: 'users with sessions', subagent_runs: 'subagent runs (– when none sent)' },
   tokens: { tokens: 'tokens', cache_hit_rate: 'cache hit rate' },
   spend: { spend_usd: 'spend', reported_usd: 'reported by agents', estimated_usd: 'estimated from prices' },
   outcomes: { lines_added: 'lines added', lines_removed: 'lines removed', commits: 'commits', pull_requests: 'pull requests', cost_per_commit: 'cost per commit', cost_per_line: 'cost per line added' },
@@ -23,7 +23,7 @@ const KPI_LABELS = {
 /** Per panel: charts (table, x, series, value, title) and tables (name, bar column, title). */
 const LAYOUT = {
   adoption: { charts: [['daily', 'day', 'agent', 'users', 'Active users per day'], ['weekly', 'week', 'agent', 'users', 'Active users per week'], ['new_vs_returning', 'day', null, 'new_users', 'New users per day']], tables: [['new_vs_returning', 'returning_users', 'New and returning users']] },
-  sessions: { charts: [['daily', 'day', 'agent', 'sessions', 'Sessions per day']], tables: [['by_user', 'sessions', 'Sessions per user']] },
+  sessions: { charts: [['daily', 'day', 'agent', 'sessions', 'Sessions per day']], tables: [['by_user', 'sessions', 'Sessions per user'], ['subagents', 'runs', 'Subagents started (only agents that send them: Gemini CLI, Claude Code)']] },
   tokens: { charts: [['daily', 'day', 'agent', 'tokens', 'Tokens per day']], tables: [['by_agent', 'tokens', 'By agent'], ['by_type', 'tokens', 'By type'], ['by_model', 'tokens', 'By model']] },
   spend: { charts: [['daily', 'day', 'agent', 'spend_usd', 'Spend per day (USD)']], tables: [['by_agent', 'spend_usd', 'By agent'], ['by_model', 'spend_usd', 'By model'], ['by_user', 'spend_usd', 'By user'], ['by_team', 'spend_usd', 'By team'], ['budgets', 'spent_usd', 'Budgets (period holding the range end)']] },
   outcomes: { charts: [], tables: [['by_agent', 'commits', 'By agent (only agents that send them)']] },
