@@ -346,3 +346,30 @@ export const VIEW_CACHE_SETS_MAX = 4;
 /** Rows a set may hold to be kept: past it, keeping the set would take too much of
  * SQL_MEMORY_LIMIT (there is no spilling), so such views are recomputed for each batch. */
 export const VIEW_CACHE_ROWS_MAX = 2_000_000;
+
+// --- object storage (Azure Blob, S3) and the query read cache ---
+
+/** Part (S3) or block (Azure) size of an upload of a large file: S3 refuses parts under 5 MiB
+ * (except the last) and allows 10,000 parts, so 8 MiB keeps files up to about 80 GiB in one
+ * upload, while memory per upload stays at this times STORE_UPLOAD_CONCURRENCY. */
+export const STORE_PART_BYTES = 8 * MiB;
+/** Parts of one upload in flight at once: enough to fill a link to the store from one node
+ * without holding more than a few parts of memory. */
+export const STORE_UPLOAD_CONCURRENCY = 4;
+/** Longest one request to a store may stay silent before it is abandoned: a part of
+ * STORE_PART_BYTES needs well under this on any working link, while a hung connection must not
+ * hold a commit for the SDKs' default of minutes (a lost conditional write is then reported as
+ * an unknown outcome and settled by reading the log). */
+export const STORE_REQUEST_TIMEOUT_MS = 30_000;
+/** Longest wait to open a connection to a store: a reachable endpoint answers in milliseconds. */
+export const STORE_CONNECT_TIMEOUT_MS = 10_000;
+/** Attempts of a conditional S3 write the store answered with 409 ConditionalRequestConflict
+ * (another conditional write to the key was in flight; nothing was written): past it the store
+ * is reported busy and the caller pauses. */
+export const STORE_CONFLICT_ATTEMPTS_MAX = 5;
+/** Keys asked for per listing page: 1,000 is the most either store returns per page. */
+export const STORE_LIST_PAGE_KEYS = 1_000;
+/** Bytes of remote data files kept on local disk for queries (OTLP2DELTA_QUERY_CACHE_BYTES overrides it):
+ * data files are immutable, so a cached copy is always right; 2 GiB holds the recent days of a
+ * busy warehouse's tables, and past it the least recently read files are removed first. */
+export const QUERY_CACHE_BYTES_MAX = 2 * 1024 * MiB;
