@@ -26,7 +26,8 @@ import path from 'node:path';
 import { GRANTS_POLL_MS } from '../config/limits.ts';
 import { formatTableName, type TableName } from '../tables/names.ts';
 import type { GrantStatement, Securable, SecurableType } from './grant-sql.ts';
-import { ADMINS_GROUP, CONTROL_DIR, OWNER, type Authorizer, type Caller, type Decision, type Principal, type Privilege } from './types.ts';
+import { ADMINS_GROUP, OWNER, type Authorizer, type Caller, type Decision, type Principal, type Privilege } from './types.ts';
+import { controlDir } from './token-file.ts';
 
 export const GRANTS_FILE = 'grants.json';
 
@@ -89,7 +90,7 @@ export class GrantStore implements Authorizer {
     warehouse: string,
     private readonly log: (line: string) => void,
   ) {
-    this.dir = path.join(warehouse, ...CONTROL_DIR);
+    this.dir = controlDir(warehouse);
     this.file = path.join(this.dir, GRANTS_FILE);
   }
 

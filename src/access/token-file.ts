@@ -7,6 +7,7 @@ import { chmod, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PRINCIPAL_NAME_CHARS_MAX, TOKEN_LOCK_WAIT_MS } from '../config/limits.ts';
 import { CONTROL_DIR } from './types.ts';
+import { isRemoteLocation } from '../storage/location.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 
 export type TokenRecord = {
@@ -24,7 +25,13 @@ export type TokenRecord = {
 
 type TokenFile = { version: 1; tokens: TokenRecord[] };
 
-export const controlDir = (warehouse: string): string => path.join(warehouse, ...CONTROL_DIR);
+/**
+ * Where tokens and grants live: inside a local warehouse; for a warehouse on
+ * an object store, in a local folder (OTLP2DELTA_CONTROL_DIR, default
+ * .otlp2delta/control under the working folder) that every node is given.
+ */
+export const controlDir = (warehouse: string): string =>
+  isRemoteLocation(warehouse) ? path.resolve(process.env.OTLP2DELTA_CONTROL_DIR || path.join(...CONTROL_DIR)) : path.join(warehouse, ...CONTROL_DIR);
 export const tokensPath = (warehouse: string): string => path.join(controlDir(warehouse), 'tokens.json');
 export const lastUsedPath = (warehouse: string): string => path.join(controlDir(warehouse), 'last-used.json');
 

@@ -12,6 +12,8 @@ import { runSql } from './sql.ts';
 import { runStaging } from './staging.ts';
 import { runVacuum } from './vacuum.ts';
 import { UsageError } from './usage.ts';
+import { isRemoteLocation } from '../storage/location.ts';
+import { openWarehouse } from '../storage/open.ts';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   serve: { summary: 'receive OTLP over HTTP and gRPC and write Delta tables', run: runServe },
@@ -51,6 +53,27 @@ function mainHelp(): string {
   ].join('\n');
 }
 
+/**
+ * A warehouse named as a store URL (--warehouse, or OTLP2DELTA_WAREHOUSE) is
+ * opened once, before any command reads or writes it: its credentials and its
+ * conditional writes are checked, whatever the command.
+ */
+async function openNamedWarehouse(argv: string[]): Promise<void> {
+  let named: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--warehouse') named = argv[i + 1];
+    else if (a.startsWith('--warehouse=')) named = a.slice('--warehouse='.length);
+  }
+  const loc = named ?? process.env.OTLP2DELTA_WAREHOUSE;
+  if (loc === undefined || !isRemoteLocation(loc)) return;
+  try {
+    await openWarehouse(loc);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -63,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    await openNamedWarehouse(rest);
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof UsageError) {

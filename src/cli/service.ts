@@ -2,6 +2,8 @@
 // the HTTP app and server. Tests start it in-process through the same function.
 import os from 'node:os';
 import path from 'node:path';
+import { isRemoteLocation } from '../storage/location.ts';
+import { openWarehouse } from '../storage/open.ts';
 import { openCaptureSink } from '../capture/sink.ts';
 import { INGEST_DUCKDB_CACHE, SHUTDOWN_DEADLINE_MS } from '../config/limits.ts';
 import type { ServeConfig } from '../config/serve-config.ts';
@@ -87,7 +89,10 @@ export async function startService(
   events?: EventLog,
   access: { authorizer?: Authorizer } = {},
 ): Promise<Service> {
-  const warehouse = path.resolve(config.warehouse);
+  const remote = isRemoteLocation(config.warehouse);
+  const warehouse = remote ? config.warehouse : path.resolve(config.warehouse);
+  // Credentials and the store's conditional writes are checked before anything else opens.
+  if (remote) await openWarehouse(warehouse).catch((e: unknown) => Promise.reject(new UsageError((e as Error).message)));
   // First of all: a wrong certificate pair is a configuration mistake, found
   // before staged rows are recovered or the port is opened.
   const tlsStamp = config.tls ? await stampOf(config.tls) : '';
@@ -105,7 +110,7 @@ export async function startService(
   }
   // Before anything is staged: a folder that cannot take writes would get
   // rows acknowledged that can never be committed.
-  await ensureWritableFolder(warehouse, 'warehouse');
+  if (!remote) await ensureWritableFolder(warehouse, 'warehouse');
   await ensureWritableFolder(config.staging, 'staging folder');
   // Before anything is opened: an unprotected non-loopback server never starts.
   const tokens = await TokenStore.open(warehouse, { log });

@@ -373,3 +373,13 @@ export const STORE_LIST_PAGE_KEYS = 1_000;
  * data files are immutable, so a cached copy is always right; 2 GiB holds the recent days of a
  * busy warehouse's tables, and past it the least recently read files are removed first. */
 export const QUERY_CACHE_BYTES_MAX = 2 * 1024 * MiB;
+
+// --- Delta commits on object stores ---
+/** Attempts at one commit version whose outcome a store left unknown (timeout, dropped answer)
+ * or refused as busy: the same bytes are written again at the same version until the store says
+ * whose they are, so a commit is never moved on while an earlier attempt might still land. */
+export const DELTA_COMMIT_UNSURE_ATTEMPTS_MAX = 8;
+/** First pause before writing an unsure commit again, doubled (with jitter) up to the cap below. */
+export const DELTA_COMMIT_RETRY_BASE_MS = 100;
+/** Longest pause between attempts: store throttling lifts within seconds. */
+export const DELTA_COMMIT_RETRY_MAX_MS = 5_000;

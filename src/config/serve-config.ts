@@ -1,6 +1,7 @@
 // Serve configuration from flags and environment, validated once at start-up
 // with messages that name the setting, the rule and the value.
 import path from 'node:path';
+import { isRemoteLocation } from '../storage/location.ts';
 import { LOG_FORMATS, type LogFormat } from '../observe/logger.ts';
 import { AUTH_MODES, type AuthMode } from '../http/auth.ts';
 import { parseTableName } from '../tables/names.ts';
@@ -112,6 +113,10 @@ export function resolveServeConfig(flags: ServeInputs, env: NodeJS.ProcessEnv): 
   const port = portRaw === undefined ? DEFAULT_PORT : integer('port', portRaw, 0, 65535);
   const warehouse = flags.warehouse ?? env.OTLP2DELTA_WAREHOUSE ?? DEFAULT_WAREHOUSE;
   if (warehouse.trim() === '') throw new Error('warehouse must not be empty');
+  // Each node of an object-store warehouse stages on its own local disk.
+  if (isRemoteLocation(warehouse) && (flags.staging ?? env.OTLP2DELTA_STAGING) === undefined) {
+    throw new Error(`a warehouse on an object store (${warehouse}) needs --staging DIR: a local folder of this node's own`);
+  }
   const staging = flags.staging ?? env.OTLP2DELTA_STAGING ?? path.join(warehouse, '.otlp2delta', 'staging');
   if (staging.trim() === '') throw new Error('staging must not be empty');
   const limits: Limits = { ...DEFAULT_LIMITS };

@@ -1,6 +1,5 @@
 // Reads a classic checkpoint back into table state through DuckDB: each action
 // column comes out as JSON text, which parses far faster than row objects.
-import path from 'node:path';
 import { openDuckDb, withConnection, type Db } from '../duckdb/db.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import { quoteIdent } from '../tables/schema.ts';
@@ -8,6 +7,8 @@ import type { AddAction, MetaDataAction, ProtocolAction, RemoveAction } from './
 import type { Snapshot } from './snapshot.ts';
 import { checkpointFileName } from './checkpoint-schema.ts';
 import { logDir } from './commit.ts';
+import { withLocalLogFile } from './log-files.ts';
+import { isRemoteLocation } from '../storage/location.ts';
 import { parseJson, type JsonObject, type JsonValue } from './json.ts';
 
 /** The table state a checkpoint holds, and how many actions (rows) the file had. */
@@ -99,9 +100,8 @@ async function queryActions(db: Db, file: string): Promise<Parsed> {
 
 /** The state stored in the checkpoint of `version`; throws when it is unreadable or incomplete. */
 export async function readCheckpoint(db: Db, tableDir: string, version: number): Promise<CheckpointState> {
-  const file = path.join(logDir(tableDir), checkpointFileName(version));
-  const parsed = await queryActions(db, file);
-  const where = `checkpoint ${file}`;
+  const { parsed, file } = await withLocalLogFile(tableDir, checkpointFileName(version), async (f) => ({ parsed: await queryActions(db, f), file: f }));
+  const where = `checkpoint ${isRemoteLocation(tableDir) ? `${logDir(tableDir)}/${checkpointFileName(version)}` : file}`;
   if (parsed.protocol.length !== 1 || parsed.metaData.length !== 1) {
     throw new Error(`${where}: holds ${parsed.protocol.length} protocol and ${parsed.metaData.length} metaData actions, expected one each`);
   }

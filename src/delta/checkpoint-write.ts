@@ -10,7 +10,9 @@ import { duckdbType } from '../tables/schema.ts';
 import type { Action, RemoveAction } from './actions.ts';
 import { CHECKPOINT_COLUMNS, checkpointFileName } from './checkpoint-schema.ts';
 import { logDir } from './commit.ts';
-import { fsyncDir, fsyncFile } from './fsync.ts';
+import { uploadLogFile } from './log-files.ts';
+import { isRemoteLocation } from '../storage/location.ts';
+import { fsyncFile } from './fsync.ts';
 import { stringifyJson, type JsonValue } from './json.ts';
 import { writeLastCheckpoint, type LastCheckpoint } from './last-checkpoint.ts';
 import { deletedFileRetentionMs } from './properties.ts';
@@ -80,22 +82,22 @@ async function copyToParquet(db: Db, ndjson: string, out: string, rows: number):
  */
 export async function writeCheckpoint(db: Db, tableDir: string, snapshot: Snapshot, now = Date.now()): Promise<LastCheckpoint> {
   const actions = checkpointActions(snapshot, now);
-  const dir = logDir(tableDir);
   const name = checkpointFileName(snapshot.version);
   const tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'otlp2delta-checkpoint-'));
-  const tmpParquet = path.join(dir, `.${name}.${randomUUID()}.tmp`);
+  // Written whole beside the log first (a local table renames it in; a store gets an upload).
+  const local = isRemoteLocation(tableDir) ? path.join(tmpDir, name) : path.join(logDir(tableDir), `.${name}.${randomUUID()}.tmp`);
+  let sizeInBytes: number;
   try {
     const ndjson = path.join(tmpDir, 'actions.ndjson');
     await writeNdjson(ndjson, actions);
-    await copyToParquet(db, ndjson, tmpParquet, actions.length);
-    await fsyncFile(tmpParquet);
-    await fsp.rename(tmpParquet, path.join(dir, name));
-    await fsyncDir(dir);
+    await copyToParquet(db, ndjson, local, actions.length);
+    await fsyncFile(local);
+    sizeInBytes = (await fsp.stat(local)).size;
+    await uploadLogFile(tableDir, name, local);
   } finally {
-    await fsp.rm(tmpParquet, { force: true });
+    await fsp.rm(local, { force: true });
     await fsp.rm(tmpDir, { recursive: true, force: true });
   }
-  const { size: sizeInBytes } = await fsp.stat(path.join(dir, name));
   const info: LastCheckpoint = { version: snapshot.version, size: actions.length, sizeInBytes, numOfAddFiles: snapshot.files.size };
   await writeLastCheckpoint(tableDir, info);
   return info;

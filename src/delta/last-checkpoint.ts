@@ -1,11 +1,8 @@
 // The `_last_checkpoint` hint: reading it defensively, writing it atomically,
 // and the protocol's canonical-JSON MD5 checksum that guards it.
-import { createHash, randomUUID } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { logDir } from './commit.ts';
+import { createHash } from 'node:crypto';
 import { LAST_CHECKPOINT } from './checkpoint-schema.ts';
-import { fsyncDir } from './fsync.ts';
+import { readLogText, replaceLogFile } from './log-files.ts';
 import { parseJson, stringifyJson, type JsonObject, type JsonValue } from './json.ts';
 
 export type LastCheckpoint = {
@@ -55,7 +52,7 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
 export async function readLastCheckpoint(tableDir: string): Promise<LastCheckpoint | undefined> {
   let doc: JsonValue;
   try {
-    doc = parseJson(await fsp.readFile(path.join(logDir(tableDir), LAST_CHECKPOINT), 'utf8'));
+    doc = parseJson(await readLogText(tableDir, LAST_CHECKPOINT));
   } catch {
     return undefined;
   }
@@ -70,7 +67,7 @@ export async function readLastCheckpoint(tableDir: string): Promise<LastCheckpoi
 }
 
 /**
- * Replaces the hint atomically (temp file + rename). A hint naming a newer
+ * Replaces the hint atomically. A hint naming a newer
  * checkpoint is left alone, so racing writers cannot move it backwards for long.
  */
 export async function writeLastCheckpoint(tableDir: string, info: LastCheckpoint): Promise<void> {
@@ -78,19 +75,6 @@ export async function writeLastCheckpoint(tableDir: string, info: LastCheckpoint
   if (current && current.version > info.version) return;
   const doc: JsonObject = { ...info };
   doc.checksum = lastCheckpointChecksum(doc);
-  const dir = logDir(tableDir);
-  const tmp = path.join(dir, `.${LAST_CHECKPOINT}.${randomUUID()}.tmp`);
-  try {
-    const fh = await fsp.open(tmp, 'wx');
-    try {
-      await fh.writeFile(`${stringifyJson(doc)}\n`, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, path.join(dir, LAST_CHECKPOINT));
-  } finally {
-    await fsp.rm(tmp, { force: true });
-  }
-  await fsyncDir(dir);
+  // A folder writes a temp file and renames it; an object store replaces the object in one put.
+  await replaceLogFile(tableDir, LAST_CHECKPOINT, `${stringifyJson(doc)}\n`);
 }

@@ -1,10 +1,10 @@
 // Expires old `_delta_log` entries the way the protocol's metadata cleanup
 // describes: only entries strictly behind a checkpoint that is itself older
 // than the retention window, so the table always loads from what is left.
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import { checkpointFileName } from './checkpoint-schema.ts';
 import { logDir } from './commit.ts';
+import { logFileInfo, logNames, removeLogFile } from './log-files.ts';
+import { isRemoteLocation } from '../storage/location.ts';
 import { fsyncDir } from './fsync.ts';
 import { listLog } from './snapshot.ts';
 
@@ -41,8 +41,8 @@ function versionOf(name: string): number | undefined {
  */
 async function cutoffCheckpoint(tableDir: string, checkpoints: number[], cutoff: number): Promise<number | undefined> {
   const oldEnough = async (v: number): Promise<boolean> => {
-    const st = await fsp.stat(path.join(logDir(tableDir), checkpointFileName(v))).catch(() => undefined);
-    return st !== undefined && st.mtimeMs <= cutoff;
+    const info = await logFileInfo(tableDir, checkpointFileName(v)).catch(() => undefined);
+    return info !== undefined && info.lastModified <= cutoff;
   };
   let found: number | undefined;
   let lo = 0;
@@ -74,13 +74,13 @@ export async function cleanupExpiredLogs(
   const listing = await listLog(tableDir);
   const keepFrom = await cutoffCheckpoint(tableDir, listing.checkpoints, cutoff);
   if (keepFrom === undefined) return { cutoffCheckpoint: undefined, deleted: [] };
-  const doomed = (await fsp.readdir(logDir(tableDir)))
+  const doomed = ((await logNames(tableDir)) ?? [])
     .map((name) => ({ name, version: versionOf(name) }))
     .filter((e): e is { name: string; version: number } => e.version !== undefined && e.version < keepFrom)
     .sort((a, b) => a.version - b.version || a.name.localeCompare(b.name));
   if (!opts.dryRun) {
-    for (const e of doomed) await fsp.rm(path.join(logDir(tableDir), e.name), { force: true });
-    if (doomed.length > 0) await fsyncDir(logDir(tableDir));
+    for (const e of doomed) await removeLogFile(tableDir, e.name);
+    if (doomed.length > 0 && !isRemoteLocation(tableDir)) await fsyncDir(logDir(tableDir));
   }
   return { cutoffCheckpoint: keepFrom, deleted: doomed.map((e) => e.name) };
 }

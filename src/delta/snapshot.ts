@@ -1,13 +1,13 @@
 // Rebuilds a table's state (protocol, metadata, active files, tombstones, txn
 // versions): from the newest readable checkpoint plus the JSON commits after
 // it, or on top of a known snapshot.
-import { existsSync, promises as fsp, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Db } from '../duckdb/db.ts';
 import type { AddAction, MetaDataAction, ProtocolAction, RemoveAction } from './actions.ts';
 import { readCheckpoint, withDb } from './checkpoint-read.ts';
 import { checkpointFileName, checkpointVersionOf } from './checkpoint-schema.ts';
 import { commitFileName, logDir } from './commit.ts';
+import { logFileExists, logNames, readLogText } from './log-files.ts';
+import { isRemoteLocation } from '../storage/location.ts';
 import { parseJson, type JsonObject, type JsonValue } from './json.ts';
 import { readLastCheckpoint } from './last-checkpoint.ts';
 
@@ -47,13 +47,8 @@ export type LogListing = { commits: number[]; checkpoints: number[] };
 
 /** One listing of `_delta_log`; empty when there is no log. */
 export async function listLog(tableDir: string): Promise<LogListing> {
-  let names: string[];
-  try {
-    names = await fsp.readdir(logDir(tableDir));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { commits: [], checkpoints: [] };
-    throw e;
-  }
+  const names = await logNames(tableDir);
+  if (names === undefined) return { commits: [], checkpoints: [] };
   const commits: number[] = [];
   const checkpoints: number[] = [];
   for (const name of names) {
@@ -62,7 +57,15 @@ export async function listLog(tableDir: string): Promise<LogListing> {
     const cp = checkpointVersionOf(name);
     if (cp !== undefined) checkpoints.push(cp);
   }
-  return { commits: commits.sort((a, b) => a - b), checkpoints: checkpoints.sort((a, b) => a - b) };
+  commits.sort((a, b) => a - b);
+  // An object store's listing may stop short (a page lost, a listing behind a
+  // write): the commits after the last one listed are probed one by one.
+  if (isRemoteLocation(tableDir) && commits.length > 0) {
+    const last = commits[commits.length - 1] as number;
+    const end = await lastContiguous(tableDir, last + 1);
+    for (let v = last + 1; v <= end; v++) commits.push(v);
+  }
+  return { commits, checkpoints: checkpoints.sort((a, b) => a - b) };
 }
 
 /** Versions of the JSON commits in the log, ascending; empty when there is no log. */
@@ -79,7 +82,7 @@ const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 async function lastContiguous(tableDir: string, from: number): Promise<number> {
   let v = from;
-  while (existsSync(path.join(logDir(tableDir), commitFileName(v)))) {
+  while (await logFileExists(tableDir, commitFileName(v))) {
     v += 1;
     if ((v - from) % 1024 === 0) await yieldTurn();
   }
@@ -94,7 +97,7 @@ async function lastContiguous(tableDir: string, from: number): Promise<number> {
  */
 async function listFromHint(tableDir: string): Promise<LogListing | undefined> {
   const hint = await readLastCheckpoint(tableDir);
-  if (!hint || !existsSync(path.join(logDir(tableDir), checkpointFileName(hint.version)))) return undefined;
+  if (!hint || !(await logFileExists(tableDir, checkpointFileName(hint.version)))) return undefined;
   const last = await lastContiguous(tableDir, hint.version);
   if (last < hint.version) return undefined;
   return { commits: Array.from({ length: last - hint.version + 1 }, (_, i) => hint.version + i), checkpoints: [hint.version] };
@@ -110,8 +113,8 @@ export async function latestVersion(tableDir: string): Promise<number | null> {
 
 /** The actions of one commit as parsed objects, unknown ones included. */
 export async function readCommit(tableDir: string, version: number): Promise<JsonObject[]> {
-  const file = path.join(logDir(tableDir), commitFileName(version));
-  return parseCommit(await fsp.readFile(file, 'utf8'), file);
+  const name = commitFileName(version);
+  return parseCommit(await readLogText(tableDir, name), `${logDir(tableDir)}/${name}`);
 }
 
 function parseCommit(text: string, file: string): JsonObject[] {
@@ -175,8 +178,9 @@ async function replay(tableDir: string, state: ReplayState, versions: number[]):
       throw new Error(`Delta log of ${tableDir} is not contiguous: version ${state.version + 1} is missing (next found: ${v})`);
     }
     if (i > 0 && i % COMMITS_PER_TURN === 0) await yieldTurn();
-    const file = path.join(logDir(tableDir), commitFileName(v));
-    for (const action of parseCommit(readFileSync(file, 'utf8'), file)) applyAction(state, action, file);
+    const name = commitFileName(v);
+    const file = `${logDir(tableDir)}/${name}`;
+    for (const action of parseCommit(await readLogText(tableDir, name), file)) applyAction(state, action, file);
     state.version = v;
   }
 }

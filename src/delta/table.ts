@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { deltaSchemaString, type TableSchema } from '../tables/schema.ts';
 import type { Action, AddAction, CommitInfoAction, ProtocolAction } from './actions.ts';
 import { commitFileName, logDir, tryCommit } from './commit.ts';
+import { logFileExists } from './log-files.ts';
+import { isRemoteLocation, joinLocation } from '../storage/location.ts';
 import { parseJson } from './json.ts';
 import { latestVersion, readCommit } from './snapshot.ts';
 
@@ -37,9 +39,10 @@ export function makeAdd(relativePath: string, size: number, stats: string | unde
   return add;
 }
 
-/** Where the file an add.path names lives on disk. */
+/** Where the file an add.path names lives: a path on disk, or a location in the table's store. */
 export function dataFilePath(tableDir: string, addPath: string): string {
-  return path.join(tableDir, ...addPath.split('/').map(decodeURIComponent));
+  const parts = addPath.split('/').map(decodeURIComponent);
+  return isRemoteLocation(tableDir) ? joinLocation(tableDir, ...parts) : path.join(tableDir, ...parts);
 }
 
 /** Throws unless this writer honours every rule the table's protocol imposes. */
@@ -84,7 +87,7 @@ export async function createDeltaTable(tableDir: string, opts: CreateTableOption
       },
     },
   ];
-  await fsp.mkdir(logDir(tableDir), { recursive: true });
+  if (!isRemoteLocation(tableDir)) await fsp.mkdir(logDir(tableDir), { recursive: true });
   if (!(await tryCommit(tableDir, 0, actions))) {
     throw new Error(`Delta table at ${tableDir} already exists`);
   }
@@ -167,9 +170,7 @@ function checkAppendOptions(opts: AppendOptions): void {
 
 // Committing after a version that does not exist would leave a gap no reader accepts.
 async function assertCommitted(tableDir: string, version: number): Promise<void> {
-  try {
-    await fsp.access(path.join(logDir(tableDir), commitFileName(version)));
-  } catch {
+  if (!(await logFileExists(tableDir, commitFileName(version)))) {
     throw new Error(`Delta table at ${tableDir} has no version ${version} to append after`);
   }
 }

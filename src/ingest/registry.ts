@@ -2,6 +2,7 @@
 // remembers it. A table that does not exist yet is looked up again on the next
 // request, so tables created while the server runs are picked up.
 import path from 'node:path';
+import { isRemoteLocation, joinLocation } from '../storage/location.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { loadSnapshot } from '../delta/snapshot.ts';
 import { OtlpError } from '../errors.ts';
@@ -40,6 +41,7 @@ function matchLayout<K extends LayoutKind>(schemaString: string, kinds: readonly
 }
 
 export function tableDir(warehouse: string, name: TableName): string {
+  if (isRemoteLocation(warehouse)) return joinLocation(warehouse, ...tablePathSegments(name));
   return path.join(path.resolve(warehouse), ...tablePathSegments(name));
 }
 

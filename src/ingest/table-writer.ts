@@ -5,6 +5,9 @@
 // never repeated. A segment is deleted only after its commit is durable.
 import { promises as fsp } from 'node:fs';
 import { appendFiles, makeAdd } from '../delta/table.ts';
+import { dataWorkDir, publishDataFile, removeDataFile } from '../delta/data-files.ts';
+import { isRemoteLocation } from '../storage/location.ts';
+import path from 'node:path';
 import { loadSnapshot } from '../delta/snapshot.ts';
 import { maybeCheckpoint } from '../maintenance/checkpoints.ts';
 import { removeAbandonedCommitTemps } from '../delta/commit.ts';
@@ -36,6 +39,11 @@ export type WriterContext = {
   metrics?: ServiceMetrics | undefined;
 };
 
+/** Where a remote table's Parquet files are written before their upload: beside its staging. */
+function workDirOf(ctx: WriterContext, handle: TableHandle<LayoutKind>): string {
+  return path.join(ctx.staging.tableDir(handle.fullName), 'upload');
+}
+
 export class TableWriter {
   private flushing: Promise<void> | undefined;
   private nextFlush: Promise<void> | undefined;
@@ -64,7 +72,7 @@ export class TableWriter {
     const snap = await loadSnapshot(handle.dir, { db: ctx.db });
     if (snap) handle.version = Math.max(handle.version, snap.version);
     const committed = BigInt(snap?.txns.get(ctx.staging.appId) ?? -1);
-    await removeStaleLoadFiles(handle.dir, ctx.staging.writerId);
+    await removeStaleLoadFiles(dataWorkDir(handle.dir, workDirOf(ctx, handle)), ctx.staging.writerId);
     // New segments are numbered past quarantined ones too, so a number (and
     // the retry identity derived from it) is never used twice.
     const quarantined = await highestQuarantinedSeq(ctx.staging.root, handle.fullName);
@@ -218,10 +226,12 @@ export class TableWriter {
     if (size > seg.bytes) await fsp.truncate(seg.path, seg.bytes);
     let load;
     try {
+      const workDir = dataWorkDir(this.handle.dir, workDirOf(this.ctx, this.handle));
+      if (workDir !== this.handle.dir) await fsp.mkdir(workDir, { recursive: true });
       load = await loadSegment({
         db: this.ctx.db,
         schema: this.handle.schema,
-        tableDir: this.handle.dir,
+        tableDir: workDir,
         segPath: seg.path,
         loadTag: `${loadFilePrefix(this.ctx.staging.writerId)}${seg.seq}`,
         runDuckDb: (job) => this.ctx.lane.run(job),
@@ -245,13 +255,21 @@ export class TableWriter {
       await this.forget(seg);
       return;
     }
-    const res = await appendFiles(this.handle.dir, {
-      adds: [makeAdd(file.fileName, file.size, file.stats, Date.now())],
-      txn: { appId: this.ctx.staging.appId, version: seg.seq },
-      readVersion: this.handle.version,
-    });
+    const remote = isRemoteLocation(this.handle.dir);
+    let res;
+    try {
+      await publishDataFile(this.handle.dir, file.fileName, file.outPath);
+      res = await appendFiles(this.handle.dir, {
+        adds: [makeAdd(file.fileName, file.size, file.stats, Date.now())],
+        txn: { appId: this.ctx.staging.appId, version: seg.seq },
+        readVersion: this.handle.version,
+      });
+    } finally {
+      // A remote table's local copy has served its purpose either way; a failed flush writes a new one.
+      if (remote) await fsp.rm(file.outPath, { force: true });
+    }
     // A skipped commit means the table already holds this segment: our file is surplus.
-    if (res.skipped) await fsp.rm(file.outPath, { force: true });
+    if (res.skipped) await (remote ? removeDataFile(this.handle.dir, file.fileName) : fsp.rm(file.outPath, { force: true }));
     this.handle.version = Math.max(this.handle.version, res.version);
     this.committedSeq = seg.seq;
     this.observeCommit(seg, load.scan.rows, started);

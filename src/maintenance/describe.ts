@@ -1,11 +1,11 @@
 // What `describe` and `history` report about a table, computed from its log:
 // the snapshot's detail (like DESCRIBE DETAIL) with a check of its data files,
 // and recent commits (like DESCRIBE HISTORY).
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import type { AddAction } from '../delta/actions.ts';
 import type { JsonObject, JsonValue } from '../delta/json.ts';
-import { commitFileName, logDir } from '../delta/commit.ts';
+import { commitFileName } from '../delta/commit.ts';
+import { logFileInfo } from '../delta/log-files.ts';
+import { resolvedLocation } from './fsck.ts';
 import { readLastCheckpoint, type LastCheckpoint } from '../delta/last-checkpoint.ts';
 import { checkpointIntervalOf } from '../delta/properties.ts';
 import { listLog, loadSnapshot, readCommit } from '../delta/snapshot.ts';
@@ -49,8 +49,8 @@ const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'ob
 async function commitTime(tableDir: string, version: number): Promise<number | undefined> {
   const info = (await readCommit(tableDir, version)).find((a) => isObject(a.commitInfo))?.commitInfo as JsonObject | undefined;
   if (typeof info?.timestamp === 'number') return info.timestamp;
-  const st = await fsp.stat(path.join(logDir(tableDir), commitFileName(version))).catch(() => undefined);
-  return st ? Math.round(st.mtimeMs) : undefined;
+  const st = await logFileInfo(tableDir, commitFileName(version)).catch(() => undefined);
+  return st ? Math.round(st.lastModified) : undefined;
 }
 
 export async function describeTable(tableDir: string, opts: { db?: Db } = {}): Promise<TableDetail> {
@@ -59,7 +59,7 @@ export async function describeTable(tableDir: string, opts: { db?: Db } = {}): P
   const files = [...snap.files.values()];
   const { commits } = await listLog(tableDir);
   return {
-    location: path.resolve(tableDir),
+    location: resolvedLocation(tableDir),
     id: snap.metaData.id,
     name: snap.metaData.name,
     kind: kindOfSchemaString(snap.metaData.schemaString),
@@ -136,8 +136,8 @@ export async function tableHistory(tableDir: string, opts: { limit?: number } = 
   const chosen = (limit > 0 ? commits.slice(-limit) : commits).reverse();
   const entries: HistoryEntry[] = [];
   for (const v of chosen) {
-    const st = await fsp.stat(path.join(logDir(tableDir), commitFileName(v))).catch(() => undefined);
-    entries.push(summarize(v, await readCommit(tableDir, v), st ? Math.round(st.mtimeMs) : undefined));
+    const st = await logFileInfo(tableDir, commitFileName(v)).catch(() => undefined);
+    entries.push(summarize(v, await readCommit(tableDir, v), st ? Math.round(st.lastModified) : undefined));
   }
   return entries;
 }

@@ -8,6 +8,10 @@ import type { AddAction } from '../delta/actions.ts';
 import { parseJson } from '../delta/json.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { dataFilePath } from '../delta/table.ts';
+import { isRemoteLocation, locate } from '../storage/location.ts';
+
+/** A local path made absolute; a store URL as it is. */
+export const resolvedLocation = (loc: string): string => (isRemoteLocation(loc) ? loc : path.resolve(loc));
 
 export type FileProblem = {
   /** The add's path, exactly as the log holds it. */
@@ -44,6 +48,10 @@ function recordedRows(add: AddAction): number | undefined {
 }
 
 async function sizeOnDisk(file: string): Promise<number | undefined> {
+  if (isRemoteLocation(file)) {
+    const { store, key } = locate(file);
+    return (await store.head(key))?.size;
+  }
   try {
     const st = await fsp.stat(file);
     // A directory or device where the data file should be holds none of its rows.
@@ -83,10 +91,12 @@ const IDENT = /^[a-z0-9_]{1,255}$/;
 
 /** The warehouse and catalog.schema.table of a table directory laid out as <warehouse>/c/s/t, if it is. */
 function warehouseName(tableDir: string): { warehouse: string; name: string } | undefined {
-  const dir = path.resolve(tableDir);
-  const parts = dir.split(path.sep).slice(-3);
+  const dir = resolvedLocation(tableDir);
+  const sep = isRemoteLocation(dir) ? '/' : path.sep;
+  const all = dir.split(sep);
+  const parts = all.slice(-3);
   if (parts.length !== 3 || !parts.every((p) => IDENT.test(p))) return undefined;
-  return { warehouse: path.dirname(path.dirname(path.dirname(dir))), name: parts.join('.') };
+  return { warehouse: all.slice(0, -3).join(sep), name: parts.join('.') };
 }
 
 function sameDir(a: string, b: string): boolean {
@@ -103,7 +113,7 @@ function sameDir(a: string, b: string): boolean {
 /** How the user names the table to `otlp2delta repair`: c.s.t (with --warehouse unless it is the default one) or its directory. */
 export function repairArgument(tableDir: string): string {
   const w = warehouseName(tableDir);
-  if (!w) return path.resolve(tableDir);
+  if (!w) return resolvedLocation(tableDir);
   const usual = process.env.OTLP2DELTA_WAREHOUSE ?? DEFAULT_WAREHOUSE;
   return sameDir(w.warehouse, usual) ? w.name : `${w.name} --warehouse ${w.warehouse}`;
 }
@@ -111,7 +121,7 @@ export function repairArgument(tableDir: string): string {
 /** `table c.s.t` or `table at DIR`. */
 export function tableLabel(tableDir: string): string {
   const w = warehouseName(tableDir);
-  return w ? `table ${w.name}` : `table at ${path.resolve(tableDir)}`;
+  return w ? `table ${w.name}` : `table at ${resolvedLocation(tableDir)}`;
 }
 
 const rows = (p: FileProblem): string => (p.numRecords === undefined ? 'rows unknown' : `${p.numRecords} rows`);
@@ -150,7 +160,7 @@ export function problemMessage(tableDir: string, check: TableCheck): string | un
     const p = missing[0] as FileProblem;
     sentences.push(`${label} references data file ${p.path}, which is missing from ${path.dirname(p.file)} (${rows(p)})`);
   } else if (missing.length > 1) {
-    sentences.push(`${label} references ${missing.length} data files that are missing from ${path.resolve(tableDir)}: ${listed(missing, (p) => `${p.path} (${rows(p)})`)}`);
+    sentences.push(`${label} references ${missing.length} data files that are missing from ${resolvedLocation(tableDir)}: ${listed(missing, (p) => `${p.path} (${rows(p)})`)}`);
   }
   const subject = missing.length > 0 ? 'it also' : label;
   const sizes = (p: FileProblem) => `${p.actualSize} bytes on disk, ${p.recordedSize} in the log, ${rows(p)}`;

@@ -23,6 +23,8 @@ import { quoteIdent } from '../tables/schema.ts';
 import { isGrantStatement, runGrantStatement } from './grant-statements.ts';
 import { assertReadKeyword, assertReadOnly, QueryError, singleStatement } from './read-only.ts';
 import { Slots } from './slots.ts';
+import { isRemoteLocation } from '../storage/location.ts';
+import { readCacheDir } from '../storage/read-cache.ts';
 import { ViewCache } from './view-cache.ts';
 import { findThreePartNames, replaceRanges } from './sql-text.ts';
 import { assertNoFileAccess } from './file-access.ts';
@@ -113,11 +115,15 @@ export class QueryEngine {
   /** Opens a DuckDB instance that can read files below the warehouse and nothing else. */
   static async open(opts: QueryEngineOptions): Promise<QueryEngine> {
     let root: string;
+    const remote = isRemoteLocation(opts.warehouse);
     try {
-      root = await fsp.realpath(path.resolve(opts.warehouse));
+      root = remote ? opts.warehouse : await fsp.realpath(path.resolve(opts.warehouse));
     } catch {
       throw new QueryError(`warehouse ${path.resolve(opts.warehouse)} does not exist`, 'invalid');
     }
+    // Over an object store DuckDB reads the local copies of the read cache, and nothing else.
+    const readable = remote ? readCacheDir() : root;
+    if (remote) await fsp.mkdir(readable, { recursive: true });
     const timeoutMs = opts.timeoutMs ?? SQL_TIMEOUT_MS;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new QueryError(`the statement timeout must be a positive integer of ms, got ${timeoutMs}`, 'invalid');
     const db = await openDuckDb({
@@ -126,7 +132,7 @@ export class QueryEngine {
       // No spilling: DuckDB would let statements read its temp directory.
       tempDirectory: '',
       allocatorCacheLimit: SQL_DUCKDB_CACHE,
-      onlyDirectories: [root],
+      onlyDirectories: [readable],
     });
     const slots = new Slots(opts.maxConcurrent ?? SQL_CONCURRENT_MAX, opts.queueMax ?? SQL_QUEUE_MAX);
     const log = opts.log ?? (() => undefined);

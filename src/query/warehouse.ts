@@ -5,6 +5,10 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { listLog, loadSnapshot, refreshSnapshot, type Snapshot } from '../delta/snapshot.ts';
 import { dataFilePath } from '../delta/table.ts';
+import { commitFileName } from '../delta/commit.ts';
+import { logFileExists, logNames } from '../delta/log-files.ts';
+import { cachedLocalPath } from '../storage/read-cache.ts';
+import { isRemoteLocation, joinLocation, locate } from '../storage/location.ts';
 import type { Db } from '../duckdb/db.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import { layoutOfSchemaString } from '../ingest/registry.ts';
@@ -19,6 +23,8 @@ export type WarehouseTable = {
   dir: string;
   kind: LayoutKind;
   snapshot: Snapshot;
+  /** Local copies of a remote table's active data files, by add.path (see storage/read-cache.ts). */
+  localFiles?: Map<string, string>;
 };
 
 export class NotOtelLayout extends Error {}
@@ -33,30 +39,40 @@ export class Warehouse {
   ) {}
 
   private dirOf(...parts: string[]): string | undefined {
-    return parts.every((p) => IDENT.test(p)) ? path.join(this.root, ...parts) : undefined;
+    return parts.every((p) => IDENT.test(p)) ? joinLocation(this.root, ...parts) : undefined;
+  }
+
+  /** catalog.schema.table names of a warehouse on an object store, which has no folders to look at. */
+  private async remoteNames(): Promise<string[]> {
+    return isRemoteLocation(this.root) ? listTableNames(this.root) : [];
   }
 
   /** True when `catalog.schema` is a folder of the warehouse. */
   async hasSchema(catalog: string, schema: string): Promise<boolean> {
     const dir = this.dirOf(catalog, schema);
+    if (dir !== undefined && isRemoteLocation(dir)) return (await this.remoteNames()).some((n) => n.startsWith(`${catalog}.${schema}.`));
     return dir !== undefined && (await isDir(dir));
   }
 
   /** True when the catalog is a folder of the warehouse. */
   async hasCatalog(catalog: string): Promise<boolean> {
     const dir = this.dirOf(catalog);
+    if (dir !== undefined && isRemoteLocation(dir)) return (await this.remoteNames()).some((n) => n.startsWith(`${catalog}.`));
     return dir !== undefined && (await isDir(dir));
   }
 
   /** The table at `catalog.schema.table`, or undefined when there is no Delta table there. */
   async table(catalog: string, schema: string, table: string): Promise<WarehouseTable | undefined> {
     const dir = this.dirOf(catalog, schema, table);
-    if (dir === undefined || !(await isDir(path.join(dir, '_delta_log')))) return undefined;
+    if (dir === undefined) return undefined;
+    if (isRemoteLocation(dir) ? !(await logFileExists(dir, commitFileName(0))) && (await logNames(dir)) === undefined : !(await isDir(path.join(dir, '_delta_log')))) return undefined;
     const snapshot = await this.snapshot(dir);
     if (!snapshot) return undefined;
     const kind = layoutOfSchemaString(snapshot.metaData.schemaString);
     if (!kind) throw new NotOtelLayout(`${catalog}.${schema}.${table} is a Delta table but not in one of the otel metrics, logs or spans layouts (nor the audit layout)`);
-    return { catalog, schema, table, dir, kind, snapshot };
+    const t: WarehouseTable = { catalog, schema, table, dir, kind, snapshot };
+    if (isRemoteLocation(dir)) t.localFiles = await localCopies(dir, snapshot);
+    return t;
   }
 
   /** Every otel table of the schema, by name; Delta tables in other layouts are left out. */
@@ -65,7 +81,9 @@ export class Warehouse {
     if (dir === undefined) return [];
     let names: string[];
     try {
-      names = (await fsp.readdir(dir)).sort();
+      names = isRemoteLocation(dir)
+        ? (await this.remoteNames()).filter((n) => n.startsWith(`${catalog}.${schema}.`)).map((n) => n.slice(catalog.length + schema.length + 2))
+        : (await fsp.readdir(dir)).sort();
     } catch {
       return [];
     }
@@ -108,9 +126,23 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** Absolute paths of the table's active data files. */
-export function activeFilePaths(t: Pick<WarehouseTable, 'dir' | 'snapshot'>): string[] {
-  return [...t.snapshot.files.keys()].sort().map((p) => dataFilePath(t.dir, p));
+/** Local paths of the table's active data files (cached copies for a remote table). */
+export function activeFilePaths(t: Pick<WarehouseTable, 'dir' | 'snapshot' | 'localFiles'>): string[] {
+  return [...t.snapshot.files.keys()].sort().map((p) => t.localFiles?.get(p) ?? dataFilePath(t.dir, p));
+}
+
+/** Downloads running at once to fill the read cache for one table. */
+const COPIES_AT_ONCE = 8;
+
+async function localCopies(dir: string, snapshot: Snapshot): Promise<Map<string, string>> {
+  const paths = [...snapshot.files.keys()];
+  const out = new Map<string, string>();
+  for (let i = 0; i < paths.length; i += COPIES_AT_ONCE) {
+    const batch = paths.slice(i, i + COPIES_AT_ONCE);
+    const local = await Promise.all(batch.map((p) => cachedLocalPath(dataFilePath(dir, p))));
+    batch.forEach((p, j) => out.set(p, local[j] as string));
+  }
+  return out;
 }
 
 /**
@@ -141,6 +173,17 @@ export function unionRelationSql(kind: TableKind, tables: WarehouseTable[]): str
 
 /** Every `catalog.schema.table` below the warehouse root that has a Delta log, sorted. */
 export async function listTableNames(root: string): Promise<string[]> {
+  if (isRemoteLocation(root)) {
+    // A table is a prefix holding a commit; an object store lists keys, not folders.
+    const { store, key } = locate(root);
+    const first = /^([a-z0-9_]{1,255})\/([a-z0-9_]{1,255})\/([a-z0-9_]{1,255})\/_delta_log\/\d{20}\.json$/;
+    const found = new Set<string>();
+    for (const o of await store.list(key === '' ? '' : `${key}/`)) {
+      const m = first.exec(key === '' ? o.key : o.key.slice(key.length + 1));
+      if (m) found.add(`${m[1]}.${m[2]}.${m[3]}`);
+    }
+    return [...found].sort();
+  }
   const names: string[] = [];
   const dirs = async (p: string) => {
     try {

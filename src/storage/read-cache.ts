@@ -144,11 +144,13 @@ export function queryCacheBytes(env: NodeJS.ProcessEnv = process.env): number {
 
 let shared: ReadCache | undefined;
 
-/** The process's cache, in OTLP2DELTA_QUERY_CACHE_DIR or a folder under the system's temp folder. */
+/** The folder of the process's cache: OTLP2DELTA_QUERY_CACHE_DIR or one under the system's temp folder. */
+export function readCacheDir(): string {
+  return process.env.OTLP2DELTA_QUERY_CACHE_DIR || path.join(os.tmpdir(), `otlp2delta-query-cache-${process.getuid?.() ?? 'user'}`);
+}
+
+/** A local path with the bytes of `location`, through the process's cache. */
 export function cachedLocalPath(location: string): Promise<string> {
-  shared ??= new ReadCache({
-    dir: process.env.OTLP2DELTA_QUERY_CACHE_DIR || path.join(os.tmpdir(), `otlp2delta-query-cache-${process.getuid?.() ?? 'user'}`),
-    maxBytes: queryCacheBytes(),
-  });
+  shared ??= new ReadCache({ dir: readCacheDir(), maxBytes: queryCacheBytes() });
   return shared.cachedLocalPath(location);
 }
