@@ -106,7 +106,7 @@ describe('Delta commits over an object store', () => {
       const again = await loadSnapshot(TABLE, { db });
       expect(again?.version).toBe(4);
       expect(again?.files.size).toBe(4);
-      const log = await readDeltaLog(await copyDown(path.join(work, 'copy')));
+      const log = readDeltaLog(await copyDown(path.join(work, 'copy')));
       expect(log.commits.map((c) => c.version)).toEqual([0, 1, 2, 3, 4]);
     } finally {
       db.close();
