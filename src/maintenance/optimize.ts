@@ -3,7 +3,11 @@
 // ingestion: appends never conflict with it, and a run whose inputs another
 // commit removed is dropped and re-planned.
 import { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { publishDataFile, removeDataFile } from '../delta/data-files.ts';
+import { isRemoteLocation } from '../storage/location.ts';
+import { cachedLocalPath } from '../storage/read-cache.ts';
 import type { AddAction } from '../delta/actions.ts';
 import { fsyncDir, fsyncFile } from '../delta/fsync.ts';
 import { commitRewrite } from '../delta/rewrite.ts';
@@ -56,8 +60,12 @@ type Table = { dir: string; kind: TableKind; schema: TableSchema; snapshot: Snap
 /** Rewrites one group's rows, time-ordered, into a new file of the table and returns its add. */
 async function rewriteGroup(db: Db, t: Table, group: CompactionGroup): Promise<AddAction> {
   const name = newDataFileName();
-  const out = path.join(t.dir, name);
-  const list = `[${group.inputs.map((a) => sqlString(dataFilePath(t.dir, a.path))).join(', ')}]`;
+  const remote = isRemoteLocation(t.dir);
+  // A table on an object store is compacted from local copies into a local file, then uploaded.
+  const workDir = remote ? await fsp.mkdtemp(path.join(os.tmpdir(), 'otlp2delta-optimize-')) : t.dir;
+  const out = path.join(workDir, name);
+  const inputs = await Promise.all(group.inputs.map(async (a) => (remote ? cachedLocalPath(dataFilePath(t.dir, a.path)) : Promise.resolve(dataFilePath(t.dir, a.path)))));
+  const list = `[${inputs.map(sqlString).join(', ')}]`;
   const columns = t.schema.columns.map((c) => `CAST(${quoteIdent(c.name)} AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name)}`);
   const query = statsQuery(t.schema, `read_parquet(${sqlString(out)})`);
   try {
@@ -77,12 +85,15 @@ async function rewriteGroup(db: Db, t: Table, group: CompactionGroup): Promise<A
       return built;
     });
     await fsyncFile(out);
-    await fsyncDir(t.dir);
+    await fsyncDir(workDir);
     const { size } = await fsp.stat(out);
+    await publishDataFile(t.dir, name, out);
     return makeAdd(name, size, measured.stats, Date.now());
   } catch (e) {
     await fsp.rm(out, { force: true });
     throw e;
+  } finally {
+    if (remote) await fsp.rm(workDir, { recursive: true, force: true });
   }
 }
 
@@ -110,7 +121,7 @@ async function runGroup(opts: OptimizeOptions, t: Table, group: CompactionGroup,
   });
   if (!res.committed) {
     // Never committed, so nobody can reference it.
-    await fsp.rm(dataFilePath(t.dir, output.path), { force: true });
+    await removeDataFile(t.dir, decodeURIComponent(output.path));
     opts.log?.(`optimize of ${t.dir}: ${res.reason}; re-planning`);
     result.conflicts += 1;
     return 'conflict';

@@ -4,6 +4,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { LOG_DIR, logDir } from '../delta/commit.ts';
+import { removeDataFile } from '../delta/data-files.ts';
+import { whenNotBusy } from '../delta/log-files.ts';
+import { isRemoteLocation, locate } from '../storage/location.ts';
 import { cleanupExpiredLogs } from '../delta/log-cleanup.ts';
 import { deletedFileRetentionMs, logRetentionMs } from '../delta/properties.ts';
 import { loadSnapshot, refreshSnapshot, type Snapshot } from '../delta/snapshot.ts';
@@ -62,6 +65,7 @@ function protectedPaths(snap: Snapshot, cutoff: number): Set<string> {
  * `_delta_log`, not hidden (`.` or `_`), and not inside a nested table.
  */
 async function listDataFiles(tableDir: string): Promise<Array<{ rel: string; size: number; mtimeMs: number }>> {
+  if (isRemoteLocation(tableDir)) return listStoredDataFiles(tableDir);
   const out: Array<{ rel: string; size: number; mtimeMs: number }> = [];
   const visit = async (dir: string, rel: string[]): Promise<void> => {
     for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
@@ -78,6 +82,20 @@ async function listDataFiles(tableDir: string): Promise<Array<{ rel: string; siz
   };
   await visit(tableDir, []);
   return out;
+}
+
+/** The same for a table on an object store, whose listing holds every key below the table. */
+async function listStoredDataFiles(tableDir: string): Promise<Array<{ rel: string; size: number; mtimeMs: number }>> {
+  const { store, key } = locate(tableDir);
+  const all = await whenNotBusy(() => store.list(`${key}/`));
+  const rels = all.map((o) => ({ rel: o.key.slice(key.length + 1), size: o.size, mtimeMs: o.lastModified }));
+  // Folders holding a `_delta_log` of their own are nested tables, left alone as on disk.
+  const nested = new Set(rels.filter((r) => r.rel.split('/').slice(1).includes(LOG_DIR)).map((r) => r.rel.slice(0, r.rel.indexOf(`/${LOG_DIR}/`))));
+  return rels.filter((r) => {
+    const parts = r.rel.split('/');
+    if (parts.some((p) => p.startsWith('.') || p.startsWith('_'))) return false;
+    return ![...nested].some((n) => r.rel.startsWith(`${n}/`));
+  });
 }
 
 function resolveRetention(snap: Snapshot, opts: VacuumOptions): number {
@@ -98,6 +116,8 @@ function resolveRetention(snap: Snapshot, opts: VacuumOptions): number {
 /** Deletes stale temporary files crashed writers left in `_delta_log`. */
 async function removeStaleLogTemps(tableDir: string, cutoff: number, dryRun: boolean): Promise<string[]> {
   const stale: string[] = [];
+  // Object stores write a commit in one call: they have no temporary files.
+  if (isRemoteLocation(tableDir)) return stale;
   for (const name of await fsp.readdir(logDir(tableDir))) {
     if (!(name.startsWith('.') && name.endsWith('.tmp'))) continue;
     const full = path.join(logDir(tableDir), name);
@@ -126,7 +146,7 @@ export async function vacuumTable(tableDir: string, opts: VacuumOptions = {}): P
   const keepNow = protectedPaths(latest, cutoff);
   const doomed = candidates.filter((c) => !keepNow.has(c.rel));
   const dryRun = opts.dryRun ?? false;
-  if (!dryRun) for (const c of doomed) await fsp.rm(path.join(tableDir, ...c.rel.split('/')), { force: true });
+  if (!dryRun) for (const c of doomed) await removeDataFile(tableDir, c.rel);
   const temps = await removeStaleLogTemps(tableDir, Math.min(cutoff, Date.now() - VACUUM_MIN_AGE_MS), dryRun);
   const logs = await cleanupExpiredLogs(tableDir, { retentionMs: logRetentionMs(latest.metaData), now, dryRun });
   return {
