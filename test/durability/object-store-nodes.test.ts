@@ -115,9 +115,15 @@ describe('durability: ingest nodes on one object-store table', () => {
     const writers = new Set(check.commits.map((c) => (c.actions.find((a) => 'txn' in a)?.txn as { appId?: string } | undefined)?.appId).filter(Boolean));
     expect(writers.size, `writers that committed\n${context()}`).toBeGreaterThanOrEqual(NODES);
     expect(ledger.ackedRecords).toBeGreaterThan(500);
+    // How busy the table's log was: commits per second across the nodes, overall and in the busiest second.
+    const times = check.commits.map((c) => (c.actions.find((a) => 'commitInfo' in a)?.commitInfo as { timestamp?: number } | undefined)?.timestamp).filter((t): t is number => typeof t === 'number');
+    const perSecond = new Map<number, number>();
+    for (const t of times) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
+    const span = (Math.max(...times) - Math.min(...times)) / 1000;
     console.info(
       `object-store nodes: seed ${SEED}; ${ledger.acked.size} requests / ${ledger.ackedRecords} records acknowledged, all present once; ` +
-        `table v${check.version}, ${writers.size} writers, ${check.orphans.length} orphan files\n${events.join('\n')}`,
+        `table v${check.version}, ${writers.size} writers, ${check.orphans.length} orphan files; ` +
+        `${(times.length / span).toFixed(1)} commits/s over ${span.toFixed(1)} s, busiest second ${Math.max(...perSecond.values())}\n${events.join('\n')}`,
     );
     passed = true;
   }, 180_000);
