@@ -77,16 +77,28 @@ export class AzureBlobStore implements ObjectStore {
   private readonly onceContainer: ContainerClient;
   private readonly secrets: string[];
   private readonly partBytes: number;
+  private readonly timeoutMs: number;
 
   constructor(opts: AzureOptions) {
     this.description = `az://${opts.container}`;
     this.secrets = secretsOf(opts.credentials);
     this.partBytes = opts.partBytes ?? STORE_PART_BYTES;
     const tryTimeoutInMs = opts.requestTimeoutMs ?? STORE_REQUEST_TIMEOUT_MS;
+    this.timeoutMs = tryTimeoutInMs;
     this.container = serviceClient(opts.credentials, { retryOptions: { tryTimeoutInMs } }).getContainerClient(opts.container);
     this.onceContainer = serviceClient(opts.credentials, { retryOptions: { tryTimeoutInMs, maxTries: 1 } }).getContainerClient(
       opts.container,
     );
+  }
+
+  /**
+   * The SDK's per-try timeout only asks the service to give up (a "timeout"
+   * query parameter in whole seconds); a connection that stops answering
+   * would hang the call, so every request of bounded size also carries a
+   * client-side deadline.
+   */
+  private deadline(): { abortSignal: AbortSignal } {
+    return { abortSignal: AbortSignal.timeout(this.timeoutMs) };
   }
 
   localPath(): undefined {
@@ -100,7 +112,7 @@ export class AzureBlobStore implements ObjectStore {
   /** Creates the container when it does not exist (tests and first use of an emulator). */
   async ensureContainer(): Promise<void> {
     try {
-      await this.container.createIfNotExists();
+      await this.container.createIfNotExists(this.deadline());
     } catch (e) {
       throw this.fail('create container', '', e, true);
     }
@@ -108,7 +120,7 @@ export class AzureBlobStore implements ObjectStore {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     try {
-      const res = await this.container.getBlobClient(key).download();
+      const res = await this.container.getBlobClient(key).download(0, undefined, this.deadline());
       return await collect(res.readableStreamBody);
     } catch (e) {
       if (failureOf(e).status === 404) return undefined;
@@ -118,7 +130,7 @@ export class AzureBlobStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const p = await this.container.getBlobClient(key).getProperties();
+      const p = await this.container.getBlobClient(key).getProperties(this.deadline());
       return { key, size: p.contentLength ?? 0, lastModified: p.lastModified?.getTime() ?? 0 };
     } catch (e) {
       if (failureOf(e).status === 404) return undefined;
@@ -130,16 +142,26 @@ export class AzureBlobStore implements ObjectStore {
     // Blob listings cannot start after a name, so names up to startAfter are skipped here.
     const { startAfter } = opts;
     const out: ObjectInfo[] = [];
+    // Each page gets its own deadline: a long listing is many requests.
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const pages = this.container.listBlobsFlat(prefix === '' ? {} : { prefix }).byPage({ maxPageSize: STORE_LIST_PAGE_KEYS });
-      for await (const page of pages) {
-        for (const b of page.segment.blobItems) {
+      const options = prefix === '' ? { abortSignal: controller.signal } : { prefix, abortSignal: controller.signal };
+      const pages = this.container.listBlobsFlat(options).byPage({ maxPageSize: STORE_LIST_PAGE_KEYS });
+      for (;;) {
+        timer = setTimeout(() => controller.abort(), this.timeoutMs);
+        const next = await pages.next();
+        clearTimeout(timer);
+        if (next.done) break;
+        for (const b of next.value.segment.blobItems) {
           if (startAfter !== undefined && compareKeys(b.name, startAfter) <= 0) continue;
           out.push({ key: b.name, size: b.properties.contentLength ?? 0, lastModified: b.properties.lastModified.getTime() });
         }
       }
     } catch (e) {
       throw this.fail('list', prefix, e, false);
+    } finally {
+      clearTimeout(timer);
     }
     return out.sort((a, b) => compareKeys(a.key, b.key));
   }
@@ -147,7 +169,7 @@ export class AzureBlobStore implements ObjectStore {
   async put(key: string, body: Uint8Array | string): Promise<void> {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     try {
-      await this.container.getBlockBlobClient(key).upload(bytes, bytes.byteLength);
+      await this.container.getBlockBlobClient(key).upload(bytes, bytes.byteLength, this.deadline());
     } catch (e) {
       throw this.fail('put', key, e, true);
     }
@@ -156,7 +178,7 @@ export class AzureBlobStore implements ObjectStore {
   async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     try {
-      await this.onceContainer.getBlockBlobClient(key).upload(bytes, bytes.byteLength, { conditions: { ifNoneMatch: '*' } });
+      await this.onceContainer.getBlockBlobClient(key).upload(bytes, bytes.byteLength, { conditions: { ifNoneMatch: '*' }, ...this.deadline() });
       return true;
     } catch (e) {
       const f = failureOf(e);
@@ -195,7 +217,7 @@ export class AzureBlobStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     try {
-      await this.container.getBlobClient(key).deleteIfExists();
+      await this.container.getBlobClient(key).deleteIfExists(this.deadline());
     } catch (e) {
       throw this.fail('delete', key, e, true);
     }

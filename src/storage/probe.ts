@@ -11,8 +11,10 @@ export const PROBE_FOLDER = '_otlp2delta';
 /** Throws with an explanation unless `store` refuses a conditional write to an existing key. */
 export async function probeConditionalWrites(store: ObjectStore, prefix: string, where: string): Promise<void> {
   const key = joinKey(prefix, PROBE_FOLDER, `probe-${randomUUID()}`);
-  const first = await store.putIfAbsent(key, 'first');
+  let failed = true;
   try {
+    // Inside the try: a first write whose answer was lost may still have landed.
+    const first = await store.putIfAbsent(key, 'first');
     if (!first) throw new Error(`the store at ${where} refused a conditional write to a new key (${key}); it cannot hold a Delta log`);
     const second = await store.putIfAbsent(key, 'second');
     const body = await store.get(key);
@@ -23,7 +25,11 @@ export async function probeConditionalWrites(store: ObjectStore, prefix: string,
           'Delta commits would be lost; use a store that honours If-None-Match: *',
       );
     }
+    failed = false;
   } finally {
-    await store.delete(key);
+    // After a failure the cleanup is best effort, so the failure itself is what the caller sees.
+    const removal = store.delete(key);
+    if (failed) await removal.catch(() => undefined);
+    else await removal;
   }
 }

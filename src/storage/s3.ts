@@ -100,7 +100,12 @@ export class S3Store implements ObjectStore {
     this.partBytes = opts.partBytes ?? STORE_PART_BYTES;
     this.secrets = opts.credentials ? [opts.credentials.secretAccessKey, opts.credentials.sessionToken ?? ''] : [];
     const config: S3ClientConfig = {
-      requestHandler: { requestTimeout: opts.requestTimeoutMs ?? STORE_REQUEST_TIMEOUT_MS, connectionTimeout: STORE_CONNECT_TIMEOUT_MS },
+      // Without throwOnRequestTimeout the handler only logs a warning and the request hangs on.
+      requestHandler: {
+        requestTimeout: opts.requestTimeoutMs ?? STORE_REQUEST_TIMEOUT_MS,
+        connectionTimeout: STORE_CONNECT_TIMEOUT_MS,
+        throwOnRequestTimeout: true,
+      },
       // Checksums only where S3 requires them: compatible stores differ in what else they accept.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',

@@ -8,6 +8,8 @@ export type FaultProxy = {
   endpoint: string;
   /** The next N requests matching `match` are forwarded, then their connection is cut before the answer. */
   loseAnswers(n: number, match?: (method: string, url: string) => boolean): void;
+  /** The next N requests are forwarded and carried out, and their answer is never sent (the client times out). */
+  holdAnswers(n: number): void;
   /** The next N requests are answered with this status and body without reaching the store. */
   refuse(n: number, status: number, body: string): void;
   /** Every request as "METHOD url". */
@@ -19,6 +21,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   let lose = 0;
   let loseMatch: (m: string, u: string) => boolean = () => true;
+  let hold = 0;
   let refuse = { n: 0, status: 503, body: '' };
   const requests: string[] = [];
 
@@ -35,9 +38,15 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     }
     const cut = lose > 0 && loseMatch(method, url);
     if (cut) lose--;
+    const held = !cut && hold > 0;
+    if (held) hold--;
     const up = http.request(
       { host: target.hostname, port: target.port, method, path: url, headers: req.headers },
       (upRes) => {
+        if (held) {
+          upRes.resume();
+          return;
+        }
         if (cut) {
           upRes.resume();
           upRes.on('end', () => req.socket.destroy());
@@ -58,6 +67,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     loseAnswers(n, match) {
       lose = n;
       loseMatch = match ?? (() => true);
+    },
+    holdAnswers(n) {
+      hold = n;
     },
     refuse(n, status, body) {
       refuse = { n, status, body };

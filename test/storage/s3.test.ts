@@ -65,6 +65,16 @@ describe('S3 store over the wire', () => {
     expect(proxy.requests.filter((r) => r.startsWith('PUT ')).length).toBe(1);
   });
 
+  it('a conditional write that times out after landing is reported unknown', async () => {
+    const slow = new S3Store({ bucket: 'lake', endpoint: proxy.endpoint, region: 'us-east-1', credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET }, requestTimeoutMs: 500 });
+    proxy.holdAnswers(1);
+    const started = Date.now();
+    await expect(slow.putIfAbsent('t/timeout.json', 'ours')).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(Buffer.from((await store.get('t/timeout.json')) ?? []).toString()).toBe('ours');
+    expect(await slow.putIfAbsent('t/timeout.json', 'again')).toBe(false);
+  });
+
   it('throttling of a conditional write is StoreBusyError and writes nothing', async () => {
     proxy.refuse(1, 503, '<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
     await expect(store.putIfAbsent('t/busy.json', 'x')).rejects.toBeInstanceOf(StoreBusyError);
