@@ -4,19 +4,19 @@
 // and the columnar path (wire decode into column buffers, appender hand-off,
 // COPY, stats from the filler). CPU is the process's, all threads (DuckDB's
 // included), so it is what a flush takes from the machine.
-// Usage: npx tsx bench/columnar-cost.ts [--bodies N] [--rounds N]
+// Usage: npx tsx bench/columnar-cost.ts [logs|metrics] [--bodies N] [--rounds N] (both kinds by default)
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { LogColumns, fillLogs } from '../src/columnar/logs-fill.ts';
-import { writeLogColumns } from '../src/columnar/logs-write.ts';
+import { columnarWriterFor } from '../src/columnar/fillers.ts';
 import { openDuckDb } from '../src/duckdb/db.ts';
 import { SIGNAL_TYPES } from '../src/otlp/schema.ts';
-import type { ExportLogsServiceRequest } from '../src/otlp/types.ts';
+import type { ExportLogsServiceRequest, ExportMetricsServiceRequest } from '../src/otlp/types.ts';
 import { writeParquet } from '../src/parquet/write.ts';
 import { renderLogs } from '../src/tables/render/logs.ts';
+import { renderMetrics } from '../src/tables/render/metrics.ts';
 import { schemaFor } from '../src/tables/schema.ts';
 import { collectorRequests } from './lib/collector-batches.ts';
 import { round } from './lib/stats.ts';
@@ -31,17 +31,32 @@ async function measure(rows: number, fn: () => Promise<void> | void): Promise<Me
   return { cpuUs: (used.user + used.system) / rows, wallMs: performance.now() - t };
 }
 
+type Kind = 'logs' | 'metrics';
+
+const RENDER = {
+  logs: (b: Uint8Array) => renderLogs(SIGNAL_TYPES.logs.request.decode(b) as unknown as ExportLogsServiceRequest).ndjson as Buffer,
+  metrics: (b: Uint8Array) => renderMetrics(SIGNAL_TYPES.metrics.request.decode(b) as unknown as ExportMetricsServiceRequest).ndjson as Buffer,
+};
+
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { bodies: { type: 'string' }, rounds: { type: 'string' } } });
-  const bodiesPerFile = Number(values.bodies ?? 20);
-  const rounds = Number(values.rounds ?? 3);
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { bodies: { type: 'string' }, rounds: { type: 'string' } } });
+  const kinds = (positionals.length > 0 ? positionals : ['logs', 'metrics']) as Kind[];
+  for (const kind of kinds) {
+    if (kind !== 'logs' && kind !== 'metrics') throw new Error(`unknown kind ${kind}: logs or metrics`);
+    await measureKind(kind, Number(values.bodies ?? 20), Number(values.rounds ?? 3));
+  }
+  return 0;
+}
+
+async function measureKind(kind: Kind, bodiesPerFile: number, rounds: number): Promise<void> {
   // A flush's worth, as the service writes files of 30-45k rows.
-  const bodies = collectorRequests('logs', bodiesPerFile, 2000).map((r) => r.body);
+  const bodies = collectorRequests(kind, bodiesPerFile, 2000).map((r) => r.body);
   const rows = bodiesPerFile * 2000;
+  const writer = columnarWriterFor(kind)!;
   // One DuckDB thread, as the ingest instance has on two cores.
   const db = await openDuckDb({ threads: 1 });
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'columnar-cost-'));
-  const type = SIGNAL_TYPES.logs.request;
+  const type = SIGNAL_TYPES[kind].request;
   const results: Record<string, Measured[]> = { decode: [], reference: [], columnar: [] };
   try {
     for (let i = 0; i < rounds + 1; i++) {
@@ -50,15 +65,15 @@ export async function main(argv: string[]): Promise<number> {
       });
       const reference = await measure(rows, async () => {
         const parts: Buffer[] = [];
-        for (const b of bodies) parts.push(renderLogs(type.decode(b) as unknown as ExportLogsServiceRequest).ndjson as Buffer);
+        for (const b of bodies) parts.push(RENDER[kind](b));
         const file = path.join(dir, `${i}.ndjson`);
         await fsp.writeFile(file, Buffer.concat(parts));
-        await writeParquet(db, schemaFor('logs'), file, path.join(dir, `${i}.ref.parquet`));
+        await writeParquet(db, schemaFor(kind), file, path.join(dir, `${i}.ref.parquet`));
       });
       const columnar = await measure(rows, async () => {
-        const c = new LogColumns();
-        for (const b of bodies) fillLogs(c, b);
-        await writeLogColumns(db, c, path.join(dir, `${i}.col.parquet`));
+        const c = writer.newColumns();
+        for (const b of bodies) writer.fill(c, b);
+        await writer.write(db, c, path.join(dir, `${i}.col.parquet`));
       });
       // The first round warms the JIT and DuckDB up.
       if (i === 0) continue;
@@ -71,12 +86,12 @@ export async function main(argv: string[]): Promise<number> {
     await fsp.rm(dir, { recursive: true, force: true });
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-  process.stdout.write(`## Columnar write path, collector logs (${rows.toLocaleString('en-US')} rows per file, median of ${rounds}, node ${process.execArgv.join(' ') || '(no flags)'})\n\n`);
+  process.stdout.write(`## Columnar write path, collector ${kind} (${rows.toLocaleString('en-US')} rows per file, median of ${rounds}, node ${process.execArgv.join(' ') || '(no flags)'})\n\n`);
   process.stdout.write('| path | CPU µs per row (all threads) | wall ms per file |\n| --- | ---: | ---: |\n');
   for (const [name, ms] of Object.entries(results)) {
     process.stdout.write(`| ${name} | ${round(median(ms.map((m) => m.cpuUs)))} | ${round(median(ms.map((m) => m.wallMs)))} |\n`);
   }
-  return 0;
+  process.stdout.write('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,41 @@
+// The columnar filler and writer of each table kind, so a flush can pick the
+// pair for the table it writes without knowing the column classes.
+import type { Db } from '../duckdb/db.ts';
+import type { WrittenFile } from '../parquet/write.ts';
+import type { Rejections } from '../tables/reject.ts';
+import { fillLogs, LogColumns } from './logs-fill.ts';
+import { writeLogColumns } from './logs-write.ts';
+import { fillMetrics, MetricColumns } from './metrics-fill.ts';
+import { writeMetricColumns } from './metrics-write.ts';
+
+export type RunDuckDb = <T>(job: () => Promise<T>) => Promise<T>;
+
+/** Opaque column buffers of one file: only the writer of the same kind takes them. */
+export type ColumnarWriter<C = unknown> = {
+  newColumns(): C;
+  /** Appends one staged request body (protobuf; `fromJson` for a JSON request encoded as protobuf). */
+  fill(c: C, body: Uint8Array, rejections?: Rejections, fromJson?: boolean): void;
+  rows(c: C): number;
+  write(db: Db, c: C, outPath: string, runDuckDb?: RunDuckDb): Promise<WrittenFile>;
+};
+
+const logs: ColumnarWriter<LogColumns> = {
+  newColumns: () => new LogColumns(),
+  fill: fillLogs,
+  rows: (c) => c.rows,
+  write: writeLogColumns,
+};
+
+const metrics: ColumnarWriter<MetricColumns> = {
+  newColumns: () => new MetricColumns(),
+  fill: fillMetrics,
+  rows: (c) => c.rows,
+  write: writeMetricColumns,
+};
+
+/** The pair for `kind`; undefined where the kind has no columnar path yet (spans), which then keeps the NDJSON path. */
+export function columnarWriterFor(kind: 'metrics' | 'logs' | 'spans'): ColumnarWriter | undefined {
+  if (kind === 'logs') return logs as ColumnarWriter;
+  if (kind === 'metrics') return metrics as ColumnarWriter;
+  return undefined;
+}

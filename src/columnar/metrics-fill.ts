@@ -1,0 +1,288 @@
+// ExportMetricsServiceRequest wire bytes straight into otel_metrics column
+// buffers: one row per data point, as src/tables/flatten-metrics.ts, with the
+// same rejections. A metric's own values (name, metadata, temporality) are
+// kept once per metric and a point refers to its metric, as rows refer to
+// their scope, so those strings reach DuckDB once per metric.
+import { AGGREGATION_TEMPORALITY, enumName } from '../tables/enums.ts';
+import { noDataReason } from '../tables/flatten-metrics.ts';
+import type { Metric } from '../otlp/types.ts';
+import { rejectionReason, reject, type Rejections } from '../tables/reject.ts';
+import { Int32Column, MapColumn, StringColumn, stored } from './columns.ts';
+import { ExponentialPoints, HistogramPoints, NumberPoints, PointScratch, SummaryPoints } from './metrics-points.ts';
+import { countField, eachResourceScope, readScope, type ScopeEntry, type ScopePart } from './scopes.ts';
+import { readString, withSurrogates } from './wire-string.ts';
+import { Attributes, lenEnd, readerOf, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
+
+/** Data members by field number, in the order the reference probes them (flatten-metrics' DATA_MEMBERS). */
+const MEMBERS = [
+  { field: 5, column: 'gauge' },
+  { field: 7, column: 'sum' },
+  { field: 9, column: 'histogram' },
+  { field: 10, column: 'exponential_histogram' },
+  { field: 11, column: 'summary' },
+] as const;
+
+export type PointColumn = (typeof MEMBERS)[number]['column'];
+
+/** The values every point of one metric shares. */
+export class MetricTable {
+  readonly scopeIx = new Int32Column();
+  readonly name = new StringColumn();
+  readonly description = new StringColumn();
+  readonly unit = new StringColumn();
+  readonly metric_type = new StringColumn();
+  readonly metadata = new MapColumn();
+  /** NULL for gauge and summary, whose structs have no such field. */
+  readonly temporality = new StringColumn();
+  readonly monotonic = new Int32Column();
+  /** Rows written for each metric, for the statistics of these shared columns. */
+  rows: number[] = [];
+
+  get length(): number {
+    return this.rows.length;
+  }
+}
+
+/** Column buffers of one file's metric rows. */
+export class MetricColumns {
+  readonly gauge = new NumberPoints();
+  readonly sum = new NumberPoints();
+  readonly histogram = new HistogramPoints();
+  readonly exponential_histogram = new ExponentialPoints();
+  readonly summary = new SummaryPoints();
+  readonly metrics = new MetricTable();
+  readonly scopes: ScopeEntry[] = [];
+  rejections: Rejections = { rejected: 0, rejectReasons: [] };
+  rows = 0;
+}
+
+const point = new PointScratch();
+const metadata = new Attributes();
+
+/** Where a metric's parts sit, found in one pass over it. */
+const found = { name: '', description: '', unit: '', member: -1, at: 0 };
+const memberAt = new Int32Array(12);
+
+/** Metric bytes r.pos..end: strings and metadata read, the chosen data member's position noted. */
+function scanMetric(r: Reader, end: number): void {
+  found.name = found.description = found.unit = '';
+  memberAt.fill(-1);
+  metadata.clear();
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    const wt = tag & 7;
+    if (wt === WIRE_LEN) {
+      if (f === 1) found.name = readString(r);
+      else if (f === 2) found.description = readString(r);
+      else if (f === 3) found.unit = readString(r);
+      else if (f === 12) metadata.read(r);
+      else {
+        if (f === 5 || f === 7 || f === 9 || f === 10 || f === 11) memberAt[f] = r.pos;
+        r.skipType(wt);
+      }
+    } else r.skipType(wt);
+  }
+  chooseMember();
+}
+
+/** Decoding keeps the data member that came last on the wire (setting one clears the others). */
+function chooseMember(): void {
+  found.member = -1;
+  let last = -1;
+  for (let i = 0; i < MEMBERS.length; i++) {
+    const at = memberAt[MEMBERS[i]!.field] as number;
+    if (at > last) {
+      last = at;
+      found.member = i;
+      found.at = at;
+    }
+  }
+}
+
+/** Records one metric stands for: its points, or one when no data member is set. */
+function metricRecords(r: Reader, end: number): number {
+  scanMetricMember(r, end);
+  if (found.member < 0) return 1;
+  r.pos = found.at;
+  const e = lenEnd(r);
+  const n = countField(r, e, 1);
+  r.pos = end;
+  return n;
+}
+
+/** scanMetric without reading strings or metadata: only which member counts. */
+function scanMetricMember(r: Reader, end: number): void {
+  memberAt.fill(-1);
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    if ((tag & 7) === WIRE_LEN && (f === 5 || f === 7 || f === 9 || f === 10 || f === 11)) memberAt[f] = r.pos;
+    r.skipType(tag & 7);
+  }
+  chooseMember();
+}
+
+/** Records a ScopeMetrics message (bytes r.pos..end) stands for, as scopeRecordCount counts them. */
+function scopeRecords(r: Reader, end: number): number {
+  let n = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 2 && (tag & 7) === WIRE_LEN) {
+      const e = lenEnd(r);
+      n += metricRecords(r, e);
+      r.pos = e;
+    } else r.skipType(tag & 7);
+  }
+  return n;
+}
+
+type Points = NumberPoints | HistogramPoints | ExponentialPoints | SummaryPoints;
+
+const READERS: ((r: Reader, end: number, p: PointScratch) => void)[] = [
+  NumberPoints.read,
+  NumberPoints.read,
+  HistogramPoints.read,
+  ExponentialPoints.read,
+  SummaryPoints.read,
+];
+
+function tableOf(c: MetricColumns, member: number): Points {
+  return c[MEMBERS[member]!.column];
+}
+
+/** One metric (bytes r.pos..end) of the scope at `scopeIx`. */
+function metric(c: MetricColumns, r: Reader, end: number, scopeIx: number, entry: ScopeEntry): void {
+  scanMetric(r, end);
+  if (found.member < 0) {
+    reject(c.rejections, noDataReason({ name: found.name } as Metric));
+    return;
+  }
+  const member = found.member;
+  r.pos = found.at;
+  const dataEnd = lenEnd(r);
+  const dataStart = r.pos;
+  let points = 0;
+  let temporality = 0;
+  let monotonic = false;
+  while (r.pos < dataEnd) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    const wt = tag & 7;
+    if (f === 1) points++;
+    if (f === 2 && wt === WIRE_VARINT && member > 0 && member < 4) temporality = r.int32();
+    else if (f === 3 && wt === WIRE_VARINT && member === 1) monotonic = r.bool();
+    else r.skipType(wt);
+  }
+  if (points === 0) return;
+  try {
+    metadata.check('metric metadata');
+  } catch (e) {
+    reject(c.rejections, rejectionReason(e), points);
+    return;
+  }
+  const m = c.metrics;
+  const metricIx = m.length;
+  m.scopeIx.push(scopeIx);
+  m.name.push(stored(found.name));
+  m.description.push(stored(found.description));
+  m.unit.push(stored(found.unit));
+  m.metric_type.push(MEMBERS[member]!.column);
+  m.metadata.pushRow(metadata.keys, metadata.values, metadata.n);
+  m.temporality.push(member > 0 && member < 4 ? enumName(AGGREGATION_TEMPORALITY, temporality) : null);
+  m.monotonic.push(monotonic ? 1 : 0);
+  m.rows.push(0);
+  const table = tableOf(c, member);
+  const read = READERS[member]!;
+  r.pos = dataStart;
+  while (r.pos < dataEnd) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) {
+      const e = lenEnd(r);
+      try {
+        read(r, e, point);
+        table.push(point, c.rows, metricIx);
+        c.rows++;
+        entry.rows++;
+        m.rows[metricIx]!++;
+      } catch (err) {
+        reject(c.rejections, rejectionReason(err));
+      }
+      r.pos = e;
+    } else r.skipType(tag & 7);
+  }
+  r.pos = end;
+}
+
+/** A ScopeMetrics message (bytes r.pos..end): scope and URL first, then its metrics. */
+function scopeMetrics(c: MetricColumns, r: Reader, end: number, resource: ScopeEntry['resource'], resourceSchemaUrl: string): void {
+  const start = r.pos;
+  let scope: ScopePart | null = null;
+  let reason: string | undefined;
+  let url = '';
+  let metrics = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    if (f === 1 && (tag & 7) === WIRE_LEN) {
+      const e = lenEnd(r);
+      try {
+        scope = readScope(r, e);
+        reason = undefined;
+      } catch (err) {
+        reason = rejectionReason(err);
+      }
+      r.pos = e;
+    } else if (f === 3 && (tag & 7) === WIRE_LEN) url = stored(readString(r));
+    else {
+      if (f === 2) metrics++;
+      r.skipType(tag & 7);
+    }
+  }
+  if (reason !== undefined) {
+    r.pos = start;
+    reject(c.rejections, reason, scopeRecords(r, end));
+    return;
+  }
+  if (metrics === 0) return;
+  const entry: ScopeEntry = { resource, resourceSchemaUrl, scope, scopeSchemaUrl: url, rows: 0 };
+  const ix = c.scopes.length;
+  c.scopes.push(entry);
+  r.pos = start;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 2 && (tag & 7) === WIRE_LEN) {
+      const e = lenEnd(r);
+      metric(c, r, e, ix, entry);
+      r.pos = e;
+    } else r.skipType(tag & 7);
+  }
+}
+
+/**
+ * Appends the rows of one ExportMetricsServiceRequest body (validated
+ * protobuf, or a JSON request encoded as protobuf: `fromJson`) to `c`; points
+ * and metrics that cannot be stored are counted in `rejections` (the batch's
+ * by default, or a request's own).
+ */
+export function fillMetrics(c: MetricColumns, body: Uint8Array, rejections: Rejections = c.rejections, fromJson = false): void {
+  const saved = c.rejections;
+  c.rejections = rejections;
+  try {
+    withSurrogates(fromJson, () => fillBody(c, body));
+  } finally {
+    c.rejections = saved;
+  }
+}
+
+function fillBody(c: MetricColumns, body: Uint8Array): void {
+  const r = readerOf(body);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) {
+      const end = lenEnd(r);
+      eachResourceScope(r, end, c.rejections, scopeRecords, (rr, e, resource, url) => scopeMetrics(c, rr, e, resource, url));
+      r.pos = end;
+    } else r.skipType(tag & 7);
+  }
+}

@@ -1,0 +1,113 @@
+// The harness the columnar differential tests share: one set of bodies
+// through the reference (protobufjs decode, NDJSON render, DuckDB
+// read_ndjson COPY, stats read back) and through a columnar filler and
+// writer, with everything a reader or the Delta log sees compared.
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { expect } from 'vitest';
+import type { Db } from '../../src/duckdb/db.ts';
+import { decodeRequest } from '../../src/otlp/codec.ts';
+import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
+import type { Signal } from '../../src/otlp/types.ts';
+import type { WrittenFile } from '../../src/parquet/write.ts';
+import { writeParquet } from '../../src/parquet/write.ts';
+import type { Rejections } from '../../src/tables/reject.ts';
+import type { RenderResult } from '../../src/tables/render/job.ts';
+import { schemaFor, type TableKind } from '../../src/tables/schema.ts';
+import { normalise } from '../golden/golden.ts';
+
+export type Input = Uint8Array | { json: Uint8Array };
+type Landed = { rows: unknown[]; stats: string; rejected: number; reasons: string[]; layout?: unknown };
+
+export type Path<C> = {
+  kind: TableKind;
+  /** The OTLP signal whose requests the table takes. */
+  signal: Signal;
+  render: (req: never) => RenderResult;
+  newColumns: () => C;
+  fill: (c: C, body: Uint8Array, rejections?: Rejections, fromJson?: boolean) => void;
+  write: (db: Db, c: C, outPath: string) => Promise<WrittenFile>;
+  rows: (c: C) => number;
+};
+
+export const readRows = async (file: string) =>
+  (await parquetReadObjects({ file: await asyncBufferFromFile(file), compressors })).map((r) => normalise(r));
+
+/** The file's Parquet schema and each column chunk's codec: what a reader sees besides the values. */
+async function layoutOf(file: string): Promise<unknown> {
+  const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
+  return {
+    schema: meta.schema.map((e) => ({ ...e, field_id: undefined })),
+    codecs: [...new Set(meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)))],
+  };
+}
+
+export function harness<C>(p: Path<C>, db: () => Db, dir: () => string) {
+  let n = 0;
+  /** A JSON request as it would be staged: decoded once, encoded as protobuf. */
+  const stagedForm = (json: Uint8Array): Uint8Array =>
+    SIGNAL_TYPES[p.signal].request.encode(decodeRequest(p.signal, json, 'json') as never).finish();
+  const protoOf = (obj: object): Uint8Array => {
+    const t = SIGNAL_TYPES[p.signal].request;
+    return t.encode(t.fromObject(obj)).finish();
+  };
+
+  async function reference(bodies: Input[]): Promise<Landed> {
+    const parts: Buffer[] = [];
+    let rejected = 0;
+    const reasons: string[] = [];
+    for (const b of bodies) {
+      const decoded = b instanceof Uint8Array ? decodeRequest(p.signal, b, 'protobuf') : decodeRequest(p.signal, b.json, 'json');
+      const res = p.render(decoded as never);
+      if (res.ndjson) parts.push(res.ndjson);
+      rejected += res.rejected;
+      reasons.push(...res.rejectReasons);
+    }
+    if (parts.length === 0) return { rows: [], stats: '', rejected, reasons };
+    const ndjson = path.join(dir(), `${n}.ndjson`);
+    const out = path.join(dir(), `${n++}.ref.parquet`);
+    await fsp.writeFile(ndjson, Buffer.concat(parts));
+    const w = await writeParquet(db(), schemaFor(p.kind), ndjson, out);
+    return { rows: await readRows(out), stats: w.stats, rejected, reasons, layout: await layoutOf(out) };
+  }
+
+  async function columnar(bodies: Input[]): Promise<Landed> {
+    const c = p.newColumns();
+    let rejected = 0;
+    const reasons: string[] = [];
+    for (const b of bodies) {
+      const own = { rejected: 0, rejectReasons: [] as string[] };
+      if (b instanceof Uint8Array) p.fill(c, b, own);
+      else p.fill(c, stagedForm(b.json), own, true);
+      rejected += own.rejected;
+      reasons.push(...own.rejectReasons);
+    }
+    if (p.rows(c) === 0) return { rows: [], stats: '', rejected, reasons };
+    const out = path.join(dir(), `${n++}.col.parquet`);
+    const w = await p.write(db(), c, out);
+    expect(w.numRecords).toBe(p.rows(c));
+    return { rows: await readRows(out), stats: w.stats, rejected, reasons, layout: await layoutOf(out) };
+  }
+
+  /** Both paths over `bodies` as one file; the rows compared, their count returned. */
+  async function expectSame(bodies: Input[]): Promise<number> {
+    const [ref, col] = [await reference(bodies), await columnar(bodies)];
+    expect(col.rows.length).toBe(ref.rows.length);
+    for (let i = 0; i < ref.rows.length; i++) expect(col.rows[i], `row ${i}`).toEqual(ref.rows[i]);
+    expect(col.stats).toBe(ref.stats);
+    expect(col.rejected).toBe(ref.rejected);
+    expect(col.reasons).toEqual(ref.reasons);
+    expect(col.layout).toEqual(ref.layout);
+    if (ref.layout !== undefined) expect((ref.layout as { codecs: string[] }).codecs).toEqual(['ZSTD']);
+    return ref.rows.length;
+  }
+
+  return { expectSame, stagedForm, protoOf, nextName: () => path.join(dir(), `${n++}.golden.parquet`) };
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+}

@@ -1,0 +1,153 @@
+// The columnar metrics path against the reference (decode with protobufjs,
+// render NDJSON, DuckDB read_ndjson COPY, stats read back from the file):
+// the same rows value for value, the same stats JSON, the same rejections.
+import { promises as fsp } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectorRequests } from '../../bench/lib/collector-batches.ts';
+import { MetricColumns, fillMetrics } from '../../src/columnar/metrics-fill.ts';
+import { writeMetricColumns } from '../../src/columnar/metrics-write.ts';
+import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
+import { renderMetrics } from '../../src/tables/render/metrics.ts';
+import { schemaFor } from '../../src/tables/schema.ts';
+import { normalise, readGolden } from '../golden/golden.ts';
+import { loadCaptures } from '../support/fixtures.ts';
+import { readParquetFile } from '../support/parquet-read.ts';
+import { harness, tempDir, type Input } from './differential.ts';
+import { randomMetricsRequest } from './random-metrics.ts';
+import { rng } from './random-logs.ts';
+
+let db: Db;
+let dir: string;
+beforeAll(async () => {
+  db = await openDuckDb({ threads: 1 });
+  dir = await tempDir('columnar-metrics-');
+});
+afterAll(async () => {
+  db.close();
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+const h = harness(
+  {
+    kind: 'metrics',
+    signal: 'metrics',
+    render: renderMetrics as never,
+    newColumns: () => new MetricColumns(),
+    fill: fillMetrics,
+    write: writeMetricColumns,
+    rows: (c) => c.rows,
+  },
+  () => db,
+  () => dir,
+);
+
+// Recorded bodies are kept as sent, some gzip-compressed.
+const captures = () =>
+  loadCaptures()
+    .filter((c) => c.signal === 'metrics')
+    .map((c) => (c.body[0] === 0x1f && c.body[1] === 0x8b ? { ...c, body: new Uint8Array(gunzipSync(c.body)) } : c));
+const isJson = (c: { headers: Record<string, string> }) => (c.headers['content-type'] ?? '').includes('json');
+
+describe('columnar metrics path equals the reference', () => {
+  it('on every recorded client metrics export (JSON ones as the protobuf they become)', async () => {
+    expect(captures().length).toBeGreaterThan(0);
+    let rows = 0;
+    for (const c of captures()) rows += await h.expectSame([isJson(c) ? { json: c.body } : c.body]);
+    expect(rows).toBeGreaterThan(0);
+  });
+
+  it("reproduces the golden corpus's metric rows, run by run, with the corpus's own Parquet reader", async () => {
+    const runs = new Map<string, { table: string; input: Input }[]>();
+    for (const c of captures()) {
+      const table = c.headers['x-databricks-uc-table-name'];
+      if (table === undefined) continue;
+      const key = `${c.client}/${c.run}`;
+      runs.set(key, [...(runs.get(key) ?? []), { table, input: isJson(c) ? { json: c.body } : c.body }]);
+    }
+    expect(runs.size).toBeGreaterThan(3);
+    let checked = 0;
+    let goldenRows = 0;
+    for (const [run, inputs] of runs) {
+      const [client, name] = run.split('/') as [string, string];
+      const lines = (readGolden(client, name) ?? '').split('\n').filter(Boolean);
+      goldenRows += lines.filter((l) => (JSON.parse(l) as { table: string }).table.endsWith('_otel_metrics')).length;
+      const golden = new Set(lines);
+      for (const table of new Set(inputs.map((x) => x.table))) {
+        const c = new MetricColumns();
+        for (const x of inputs.filter((y) => y.table === table)) {
+          if (x.input instanceof Uint8Array) fillMetrics(c, x.input);
+          else fillMetrics(c, h.stagedForm(x.input.json), undefined, true);
+        }
+        if (c.rows === 0) continue;
+        const out = h.nextName();
+        await writeMetricColumns(db, c, out);
+        const problems: string[] = [];
+        const contents = await readParquetFile(await fsp.readFile(out), schemaFor('metrics').columns, out, problems);
+        expect(problems).toEqual([]);
+        for (const row of contents!.rows!) {
+          const line = JSON.stringify({ table, row: normalise(row) });
+          expect(golden.has(line), `${run} ${table}: ${line.slice(0, 300)}`).toBe(true);
+          checked++;
+        }
+      }
+    }
+    // Every golden metric row, no more and no fewer.
+    expect(checked).toBe(goldenRows);
+    expect(checked).toBeGreaterThan(40);
+  });
+
+  it('on all recorded protobuf exports written as one file', async () => {
+    const bodies = captures()
+      .filter((c) => !isJson(c))
+      .map((c) => c.body);
+    expect(await h.expectSame(bodies)).toBeGreaterThan(0);
+  });
+
+  it('on Collector-size batches spanning several data chunks', async () => {
+    const bodies = collectorRequests('metrics', 2, 2500).map((r) => r.body);
+    expect(await h.expectSame(bodies)).toBe(5000);
+  });
+
+  it('on 300 seeded random requests, 30 per file', async () => {
+    const r = rng(20261203);
+    let rows = 0;
+    for (let f = 0; f < 10; f++) {
+      const bodies = Array.from({ length: 30 }, () => h.protoOf(randomMetricsRequest(r)));
+      rows += await h.expectSame(bodies);
+    }
+    expect(rows).toBeGreaterThan(1000);
+  });
+
+  it('rejects a point with a repeated attribute key, and a metric without data, keeping the neighbours', async () => {
+    const kv = (key: string, v: string) => ({ key, value: { stringValue: v } });
+    const body = h.protoOf({
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            {
+              metrics: [
+                { name: 'g', gauge: { dataPoints: [{ asInt: 1 }, { asInt: 2, attributes: [kv('a', '1'), kv('a', '2')] }, { asInt: 3 }] } },
+                { name: 'nothing' },
+                { name: 'bad-meta', metadata: [kv('m', '1'), kv('m', '2')], sum: { dataPoints: [{ asDouble: 1 }, { asDouble: 2 }] } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const c = new MetricColumns();
+    fillMetrics(c, body);
+    expect(c.rows).toBe(2);
+    expect(c.rejections.rejected).toBe(4);
+    expect(c.rejections.rejectReasons).toHaveLength(3);
+    await h.expectSame([body]);
+  });
+
+  it('keeps the data member that comes last on the wire, as decoding does', async () => {
+    const body = h.protoOf({
+      resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'both', summary: { dataPoints: [{ count: 3 }] }, histogram: { dataPoints: [{ count: 1 }, { count: 2 }] } }] }] }],
+    });
+    expect(await h.expectSame([body])).toBe(1);
+  });
+});
