@@ -2,6 +2,7 @@
 // the server uses (same checks, same rows), and commits everything at the end.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { isRemoteLocation } from '../storage/location.ts';
 import { DEFAULT_LIMITS } from '../config/limits.ts';
 import { createDeltaTable } from '../delta/table.ts';
 import { loadSnapshot } from '../delta/snapshot.ts';
@@ -44,8 +45,11 @@ async function createIfMissing(warehouse: string, name: TableName, kind: TableKi
 }
 
 export async function openWarehouseTarget(opts: WarehouseTargetOptions): Promise<Target> {
-  const warehouse = path.resolve(opts.warehouse);
-  await mkdir(warehouse, { recursive: true });
+  const remote = isRemoteLocation(opts.warehouse);
+  const warehouse = remote ? opts.warehouse : path.resolve(opts.warehouse);
+  if (!remote) await mkdir(warehouse, { recursive: true });
+  // A store has no folder of ours to stage in: a warehouse there stages on local disk.
+  if (remote && opts.staging === undefined) throw new Error(`replay into a warehouse on an object store (${warehouse}) needs --staging DIR, a local folder`);
   const staging = await openStaging(opts.staging ?? path.join(warehouse, '.otlp2delta', 'replay-staging'));
   const db = await openDuckDb();
   let pipeline: Pipeline;

@@ -8,7 +8,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { killAll, startServer, waitExit, waitReady } from '../durability/harness.ts';
 import { startAzurite, type Azurite } from '../support/azurite.ts';
-import { runCli } from '../support/cli.ts';
+import { REPO, runCli } from '../support/cli.ts';
 
 const TABLE = 'main.agent_telemetry.claude_otel_logs';
 const WAREHOUSE = 'az://lakehouse/otel';
@@ -72,6 +72,18 @@ it('creates, fills, reads and maintains a table in the store', async () => {
   expect(vacuum.code, vacuum.stderr).toBe(0);
   const after = await cli(['sql', `SELECT count(*) FROM ${TABLE}`, '--format', 'csv']);
   expect(after.stdout.trim().split('\n')[1]).toBe('2');
+}, 120_000);
+
+it('replays recorded agent requests straight into the store', async () => {
+  const fixtures = path.join(REPO, 'test', 'fixtures', 'real-clients', 'claude-code', 'proto-basic');
+  const replayed = await cli(['replay', fixtures, '--create-tables', '--staging', path.join(work, 'replay-staging')]);
+  expect(replayed.code, replayed.stderr).toBe(0);
+  const tokens = await cli(['sql', 'SELECT sum(tokens) > 0 FROM main.agent_telemetry.usage_facts', '--format', 'csv']);
+  expect(tokens.code, tokens.stderr).toBe(0);
+  expect(tokens.stdout.trim().split('\n')[1]).toBe('true');
+  const noStaging = await cli(['replay', fixtures, '--create-tables']);
+  expect(noStaging.code).not.toBe(0);
+  expect(noStaging.stderr).toMatch(/needs --staging DIR/);
 }, 120_000);
 
 it('names the variables to set when the store has no credentials, and needs --staging for serve', async () => {
