@@ -6,7 +6,7 @@ import { AzureBlobStore } from '../../src/storage/azure.ts';
 import { registeredStore, unregisterStore } from '../../src/storage/location.ts';
 import { openWarehouse } from '../../src/storage/open.ts';
 import { OutcomeUnknownError, StoreBusyError } from '../../src/storage/types.ts';
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type Azurite } from './azurite.ts';
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type Azurite } from '../support/azurite.ts';
 import { storeContract } from './contract.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 

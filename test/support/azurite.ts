@@ -11,7 +11,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
 export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-export type Azurite = { port: number; connectionString: string; stop(): Promise<void> };
+export type Azurite = { port: number; endpoint: string; connectionString: string; stop(): Promise<void> };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -45,7 +45,7 @@ async function waitListening(port: number, child: ChildProcess, ms: number): Pro
 export async function startAzurite(): Promise<Azurite> {
   const port = await freePort();
   const bin = path.join(REPO, 'node_modules', '.bin', 'azurite-blob');
-  const child = spawn(bin, ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--disableTelemetry', '--silent', '--skipApiVersionCheck'], {
+  const child = spawn(bin, ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--disableTelemetry', '--silent', '--skipApiVersionCheck', '--loose'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const stderr: string[] = [];
@@ -60,6 +60,7 @@ export async function startAzurite(): Promise<Azurite> {
     `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` + `BlobEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};`;
   return {
     port,
+    endpoint: `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`,
     connectionString,
     stop: () =>
       new Promise<void>((resolve) => {
