@@ -4,7 +4,7 @@ import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  floodInWorker,
+  floodInChild,
   idCounts,
   Ledger,
   ledgerProblems,
@@ -83,7 +83,7 @@ describe('flood against a 64 KiB staging budget', () => {
         await sleep(25);
       }
     })();
-    const results = await floodInWorker({
+    const results = await floodInChild({
       url: svc.url,
       table: TABLE,
       ms: 3000,
@@ -115,12 +115,12 @@ describe('flood against a 64 KiB staging budget', () => {
     // Lanes that retry a 429 after only 10 ms: far more eager than any exporter honouring Retry-After.
     const plan = { url: svc.url, table: TABLE, records: 8, largeRecords: 40, padBytes: 1500, pauseAfter429Ms: 10 };
     // Warm up (DuckDB, the Parquet writer, sockets) so the baseline is not the cold process.
-    for (const r of await floodInWorker({ ...plan, ms: 500, lanes: 8, label: 'w' })) ledger.record(r.ids, r.outcome);
+    for (const r of await floodInChild({ ...plan, ms: 500, lanes: 8, label: 'w' })) ledger.record(r.ids, r.outcome);
     await svc.service.pipeline.flushAll();
     const before = memorySample();
 
     const started = Date.now();
-    const results = await floodInWorker({ ...plan, ms: 6000, lanes: 64, label: 'm' });
+    const results = await floodInChild({ ...plan, ms: 6000, lanes: 64, label: 'm' });
     const elapsed = Date.now() - started;
     await svc.service.pipeline.flushAll();
     const after = memorySample();

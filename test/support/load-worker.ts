@@ -1,7 +1,7 @@
-// Worker-thread entry that floods a server with log exports and reports every request's ids and
-// outcome; running apart from the server keeps client work off the server's event loop and heap.
+// Child-process entry that floods a server with log exports and reports every request's ids and
+// outcome. A process of its own keeps client work off the server's event loop, and its memory out
+// of the server process's RSS, which the flood tests measure.
 import http from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
 import { floodFor, logsBody, postLogs, sleep, type Outcome } from './load-client.ts';
 
 export type FloodPlan = {
@@ -23,8 +23,7 @@ export type FloodPlan = {
 
 export type FloodResult = { ids: string[]; bytes: number; outcome: Outcome };
 
-if (parentPort && workerData) {
-  const plan = workerData as FloodPlan;
+async function flood(plan: FloodPlan): Promise<FloodResult[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: plan.lanes });
   const results: FloodResult[] = [];
   await floodFor(plan.ms, plan.lanes, async (i) => {
@@ -36,5 +35,11 @@ if (parentPort && workerData) {
     if (plan.pauseAfter429Ms > 0 && outcome.kind === 'answer' && outcome.status === 429) await sleep(plan.pauseAfter429Ms);
   });
   agent.destroy();
-  parentPort.postMessage(results);
+  return results;
+}
+
+if (process.send) {
+  process.once('message', (plan: FloodPlan) => {
+    void flood(plan).then((results) => process.send!(results, () => process.disconnect()));
+  });
 }

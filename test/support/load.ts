@@ -1,12 +1,13 @@
-// The service side of load tests: the real service with chosen limits, floods driven from a worker
-// thread (so client work does not share the server's event loop or heap), memory samples, and the
+// The service side of load tests: the real service with chosen limits, floods driven from a child
+// process (so client work shares neither the server's event loop nor its memory), memory samples, and the
 // check that each acknowledged record landed exactly once.
+import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Worker } from 'node:worker_threads';
 import { startService, type Service } from '../../src/cli/service.ts';
 import { resolveServeConfig, type ServeInputs } from '../../src/config/serve-config.ts';
 import { createDeltaTable } from '../../src/delta/table.ts';
@@ -57,20 +58,20 @@ export async function createLogsTable(warehouse: string, name: string): Promise<
   return dir;
 }
 
-/** Runs a flood from a worker thread and returns each request's ids and outcome. */
-export async function floodInWorker(plan: FloodPlan): Promise<FloodResult[]> {
-  const entry = new URL('./load-worker.ts', import.meta.url).href;
-  // Worker threads do not inherit the TypeScript loader: register it, then load the entry.
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: plan });
+/** Runs a flood from a child process and returns each request's ids and outcome. */
+export async function floodInChild(plan: FloodPlan): Promise<FloodResult[]> {
+  const entry = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
+  // The child loads the TypeScript entry through tsx; structured clone carries the results back.
+  const child = fork(entry, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: 'inherit' });
   try {
     return await new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`flood worker exited with ${code} before reporting`)));
+      child.once('message', (m) => resolve(m as FloodResult[]));
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`flood process exited with ${code} before reporting`)));
+      child.send(plan);
     });
   } finally {
-    await worker.terminate();
+    if (child.exitCode === null) child.kill();
   }
 }
 
