@@ -38,19 +38,36 @@ export async function removeStaleLoadFiles(tableDir: string, writerId: string): 
   for (const n of names) if (n.startsWith(prefix) && n.endsWith('.ndjson')) await fsp.rm(path.join(tableDir, n), { force: true });
 }
 
-export async function loadSegment(opts: {
-  db: Db;
-  schema: TableSchema;
-  tableDir: string;
-  segPath: string;
-  /** Distinguishes this load's temporary file: writer id and segment number. */
-  loadTag: string;
-  runDuckDb?: <T>(job: () => Promise<T>) => Promise<T>;
-  beforeParquet?: () => void;
-}): Promise<SegmentLoad> {
+/** A segment's intact records copied out for DuckDB, not yet turned into Parquet. */
+export type ExtractedSegment = { scan: ScanResult; loadPath: string };
+
+/**
+ * Copies the intact records of a segment to its load file beside the table's
+ * data. Separate from the Parquet step so a writer can extract the next
+ * segment while DuckDB writes the previous one. The caller owns the load
+ * file: `writeExtracted` deletes it, and so does `discardExtracted`.
+ */
+export async function extractSegment(opts: { tableDir: string; segPath: string; loadTag: string }): Promise<ExtractedSegment> {
   const loadPath = path.join(opts.tableDir, `${opts.loadTag}.ndjson`);
   try {
-    const scan = await extractPayloads(opts.segPath, loadPath);
+    return { scan: await extractPayloads(opts.segPath, loadPath), loadPath };
+  } catch (e) {
+    await fsp.rm(loadPath, { force: true });
+    throw e;
+  }
+}
+
+export async function discardExtracted(x: ExtractedSegment): Promise<void> {
+  await fsp.rm(x.loadPath, { force: true });
+}
+
+/** Turns an extracted segment into one Parquet data file in `tableDir`, then deletes the load file. */
+export async function writeExtracted(
+  x: ExtractedSegment,
+  opts: { db: Db; schema: TableSchema; tableDir: string; runDuckDb?: <T>(job: () => Promise<T>) => Promise<T>; beforeParquet?: () => void },
+): Promise<SegmentLoad> {
+  const { scan, loadPath } = x;
+  try {
     if (scan.records.every((r) => r.payloadBytes === 0)) return { scan };
     const fileName = newDataFileName();
     const outPath = path.join(opts.tableDir, fileName);
@@ -66,4 +83,17 @@ export async function loadSegment(opts: {
   } finally {
     await fsp.rm(loadPath, { force: true });
   }
+}
+
+export async function loadSegment(opts: {
+  db: Db;
+  schema: TableSchema;
+  tableDir: string;
+  segPath: string;
+  /** Distinguishes this load's temporary file: writer id and segment number. */
+  loadTag: string;
+  runDuckDb?: <T>(job: () => Promise<T>) => Promise<T>;
+  beforeParquet?: () => void;
+}): Promise<SegmentLoad> {
+  return writeExtracted(await extractSegment(opts), opts);
 }

@@ -21,7 +21,15 @@ import type { Staging } from '../wal/staging.ts';
 import { RECORD_OVERHEAD_BYTES, TableWal, type SealedSegment } from '../wal/table-wal.ts';
 import type { StagingBudget } from './budget.ts';
 import type { Lane } from './lane.ts';
-import { loadFilePrefix, loadSegment, removeStaleLoadFiles, SegmentDataError } from './segment-load.ts';
+import {
+  discardExtracted,
+  extractSegment,
+  loadFilePrefix,
+  removeStaleLoadFiles,
+  SegmentDataError,
+  writeExtracted,
+  type ExtractedSegment,
+} from './segment-load.ts';
 import type { ServiceMetrics } from '../observe/metrics.ts';
 import { BACKLOG_WAIT_MS, SEGMENT_COMMIT_ATTEMPTS_MAX } from '../config/limits.ts';
 import type { TableHandle } from './registry.ts';
@@ -57,6 +65,13 @@ export class TableWriter {
   private admittedBytes = 0;
   /** Requests waiting for the commit queue to take their rows (see append). */
   private readonly roomWaiters: (() => void)[] = [];
+  /** Segments sealed while a commit ran, because the batch behind it was full (see sealEarly). */
+  private readonly early = new Set<bigint>();
+  private sealingEarly = false;
+  /** The segment a commit is working on. */
+  private inFlight: bigint | undefined;
+  /** Load files copied out ahead of their commit, by segment number. */
+  private readonly extracted = new Map<bigint, Promise<ExtractedSegment>>();
 
   private constructor(
     readonly handle: TableHandle<LayoutKind>,
@@ -107,10 +122,12 @@ export class TableWriter {
 
   /** A commit round is running and the next batch is already full. */
   get backlogFull(): boolean {
+    if (this.flushing === undefined) return false;
+    // A batch sealed early is the one batch allowed to wait.
+    if (this.sealingEarly || this.early.size > 0) return true;
     return (
-      this.flushing !== undefined &&
-      (this.wal.activeRowCount + this.admittedRows >= this.ctx.flushRowsMax ||
-        this.wal.activeByteCount + this.admittedBytes >= this.ctx.flushBytesMax)
+      this.wal.activeRowCount + this.admittedRows >= this.ctx.flushRowsMax ||
+      this.wal.activeByteCount + this.admittedBytes >= this.ctx.flushBytesMax
     );
   }
 
@@ -167,8 +184,71 @@ export class TableWriter {
     }
     failpoint('after-stage');
     if (this.wal.activeRowCount >= this.ctx.flushRowsMax || this.wal.activeByteCount >= this.ctx.flushBytesMax) {
-      void this.flush();
+      if (this.flushing !== undefined && !this.sealingEarly && this.early.size === 0) void this.sealEarly();
+      else void this.flush();
     }
+  }
+
+  /**
+   * Seals the full batch that waits behind a running commit and starts
+   * copying its records out for DuckDB, so that copy (disk reads, checksums,
+   * a write) overlaps the running commit's Parquet instead of following it.
+   * The running round commits the segment next.
+   */
+  private async sealEarly(): Promise<void> {
+    this.sealingEarly = true;
+    try {
+      const before = this.wal.sealed.at(-1);
+      await this.wal.seal();
+      const seg = this.wal.sealed.at(-1);
+      if (seg && seg !== before) {
+        if (this.activeSince !== undefined) this.stagedSince.set(seg.seq, this.activeSince);
+        this.activeSince = undefined;
+      }
+      // The running round may have taken the segment up already while the seal finished.
+      if (seg && seg !== before && seg.seq !== this.inFlight && this.wal.sealed.includes(seg)) {
+        this.early.add(seg.seq);
+        const copy = this.extractFor(seg);
+        copy.catch(() => undefined);
+        this.extracted.set(seg.seq, copy);
+      }
+    } catch (e) {
+      // The next round seals again; until then the rows stay staged.
+      this.ctx.log(`sealing a batch of ${this.handle.fullName} early failed: ${(e as Error).message}`);
+    } finally {
+      this.sealingEarly = false;
+    }
+    // The round may have ended while this segment was being sealed.
+    void this.startRound(false);
+  }
+
+  /** Copies a segment's intact records to its load file beside the table's data. */
+  private async extractFor(seg: SealedSegment): Promise<ExtractedSegment> {
+    const { size } = await fsp.stat(seg.path);
+    if (size > seg.bytes) await fsp.truncate(seg.path, seg.bytes);
+    const workDir = dataWorkDir(this.handle.dir, workDirOf(this.ctx, this.handle));
+    if (workDir !== this.handle.dir) await fsp.mkdir(workDir, { recursive: true });
+    return extractSegment({ tableDir: workDir, segPath: seg.path, loadTag: `${loadFilePrefix(this.ctx.staging.writerId)}${seg.seq}` });
+  }
+
+  /** The segment's load file: the one copied out early if that worked, else a fresh copy. */
+  private async takeExtracted(seg: SealedSegment): Promise<ExtractedSegment> {
+    const early = this.extracted.get(seg.seq);
+    this.extracted.delete(seg.seq);
+    if (early) {
+      try {
+        return await early;
+      } catch {
+        // Copied again below; a lasting fault fails there.
+      }
+    }
+    return this.extractFor(seg);
+  }
+
+  private async dropExtracted(seq: bigint): Promise<void> {
+    const early = this.extracted.get(seq);
+    this.extracted.delete(seq);
+    await early?.then(discardExtracted, () => undefined);
   }
 
   /**
@@ -185,28 +265,48 @@ export class TableWriter {
       });
       return this.nextFlush;
     }
-    this.flushing = this.commitAll().finally(() => {
+    return this.startRound(true);
+  }
+
+  /** Starts a commit round unless one runs; `seal` first seals the active segment. */
+  private startRound(seal: boolean): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = this.commitAll(seal).finally(() => {
       this.flushing = undefined;
       this.wakeRoomWaiters();
+      // A segment sealed early just as the round ended is not left waiting for the next flush.
+      for (const seq of this.early) if (!this.wal.sealed.some((x) => x.seq === seq)) this.early.delete(seq);
+      // A queued flush's round (which seals as well) comes next anyway.
+      if (this.early.size > 0 && this.failures === 0 && this.nextFlush === undefined) void this.startRound(false);
     });
     return this.flushing;
   }
 
   async close(): Promise<void> {
     await this.flushing;
+    for (const seq of [...this.extracted.keys()]) await this.dropExtracted(seq);
     await this.wal.close();
   }
 
-  private async commitAll(): Promise<void> {
+  private async commitAll(seal: boolean): Promise<void> {
     try {
-      const before = this.wal.sealed.at(-1);
-      await this.wal.seal();
-      const sealed = this.wal.sealed.at(-1);
-      if (sealed && sealed !== before && this.activeSince !== undefined) this.stagedSince.set(sealed.seq, this.activeSince);
-      if (sealed !== before) this.activeSince = undefined;
+      if (seal) {
+        const before = this.wal.sealed.at(-1);
+        await this.wal.seal();
+        const sealed = this.wal.sealed.at(-1);
+        if (sealed && sealed !== before && this.activeSince !== undefined) this.stagedSince.set(sealed.seq, this.activeSince);
+        if (sealed !== before) this.activeSince = undefined;
+      }
       // The batch that was waiting is now this round's: there is room again.
       this.wakeRoomWaiters();
-      for (const seg of [...this.wal.sealed]) await this.commitSegment(seg);
+      // Oldest first, and on to segments sealed early while the round runs,
+      // unless a flush waits for a round that seals what it staged.
+      const due = new Set(this.wal.sealed);
+      for (let seg = this.wal.sealed[0]; seg !== undefined && (due.has(seg) || this.nextFlush === undefined); seg = this.wal.sealed[0]) {
+        await this.commitSegment(seg);
+        // Every way out of commitSegment but a throw lets go of the segment.
+        if (this.wal.sealed[0] === seg) throw new Error(`segment ${seg.seq} of ${this.handle.fullName} is still staged after its commit`);
+      }
       this.failures = 0;
     } catch (e) {
       this.failures += 1;
@@ -216,24 +316,31 @@ export class TableWriter {
   }
 
   private async commitSegment(seg: SealedSegment): Promise<void> {
+    this.inFlight = seg.seq;
+    try {
+      await this.commitSegmentNow(seg);
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+
+  private async commitSegmentNow(seg: SealedSegment): Promise<void> {
+    // The batch sealed early is now the one being committed: another may fill.
+    if (this.early.delete(seg.seq)) this.wakeRoomWaiters();
     if (seg.seq <= this.committedSeq) {
       // Committed before a crash that came before the segment was deleted.
+      await this.dropExtracted(seg.seq);
       await this.forget(seg);
       return;
     }
     const started = process.hrtime.bigint();
-    const { size } = await fsp.stat(seg.path);
-    if (size > seg.bytes) await fsp.truncate(seg.path, seg.bytes);
     let load;
     try {
-      const workDir = dataWorkDir(this.handle.dir, workDirOf(this.ctx, this.handle));
-      if (workDir !== this.handle.dir) await fsp.mkdir(workDir, { recursive: true });
-      load = await loadSegment({
+      const extracted = await this.takeExtracted(seg);
+      load = await writeExtracted(extracted, {
         db: this.ctx.db,
         schema: this.handle.schema,
-        tableDir: workDir,
-        segPath: seg.path,
-        loadTag: `${loadFilePrefix(this.ctx.staging.writerId)}${seg.seq}`,
+        tableDir: dataWorkDir(this.handle.dir, workDirOf(this.ctx, this.handle)),
         runDuckDb: (job) => this.ctx.lane.run(job),
         beforeParquet: () => failpoint('before-parquet'),
       });
