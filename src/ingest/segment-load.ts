@@ -1,7 +1,8 @@
 // Turns one staged segment into one Parquet data file: the intact records are
 // copied, in order, to a plain NDJSON file beside the table's data (not in
 // the staging folder, which may be the full disk), DuckDB loads that, and it
-// is deleted. Shared by the writer and by `otlp2delta staging retry`.
+// is deleted. Two steps, so a writer can copy the next segment out while
+// DuckDB writes the previous one.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { newDataFileName } from '../delta/table.ts';
@@ -83,17 +84,4 @@ export async function writeExtracted(
   } finally {
     await fsp.rm(loadPath, { force: true });
   }
-}
-
-export async function loadSegment(opts: {
-  db: Db;
-  schema: TableSchema;
-  tableDir: string;
-  segPath: string;
-  /** Distinguishes this load's temporary file: writer id and segment number. */
-  loadTag: string;
-  runDuckDb?: <T>(job: () => Promise<T>) => Promise<T>;
-  beforeParquet?: () => void;
-}): Promise<SegmentLoad> {
-  return writeExtracted(await extractSegment(opts), opts);
 }

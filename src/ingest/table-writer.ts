@@ -47,9 +47,9 @@ export type WriterContext = {
   metrics?: ServiceMetrics | undefined;
 };
 
-/** Where a remote table's Parquet files are written before their upload: beside its staging. */
+/** Where load and Parquet files are written: the table's folder, or beside its staging when the table is remote (until the upload). */
 function workDirOf(ctx: WriterContext, handle: TableHandle<LayoutKind>): string {
-  return path.join(ctx.staging.tableDir(handle.fullName), 'upload');
+  return dataWorkDir(handle.dir, path.join(ctx.staging.tableDir(handle.fullName), 'upload'));
 }
 
 export class TableWriter {
@@ -65,12 +65,14 @@ export class TableWriter {
   private admittedBytes = 0;
   /** Requests waiting for the commit queue to take their rows (see append). */
   private readonly roomWaiters: (() => void)[] = [];
-  /** Segments sealed while a commit ran, because the batch behind it was full (see sealEarly). */
-  private readonly early = new Set<bigint>();
   private sealingEarly = false;
   /** The segment a commit is working on. */
   private inFlight: bigint | undefined;
-  /** Load files copied out ahead of their commit, by segment number. */
+  /**
+   * Load files copied out ahead of their commit, by segment number: the
+   * segments sealed while a commit ran because the batch behind it was full
+   * (see sealEarly), until their own commit takes them.
+   */
   private readonly extracted = new Map<bigint, Promise<ExtractedSegment>>();
 
   private constructor(
@@ -87,7 +89,7 @@ export class TableWriter {
     const snap = await loadSnapshot(handle.dir, { db: ctx.db });
     if (snap) handle.version = Math.max(handle.version, snap.version);
     const committed = BigInt(snap?.txns.get(ctx.staging.appId) ?? -1);
-    await removeStaleLoadFiles(dataWorkDir(handle.dir, workDirOf(ctx, handle)), ctx.staging.writerId);
+    await removeStaleLoadFiles(workDirOf(ctx, handle), ctx.staging.writerId);
     // New segments are numbered past quarantined ones too, so a number (and
     // the retry identity derived from it) is never used twice.
     const quarantined = await highestQuarantinedSeq(ctx.staging.root, handle.fullName);
@@ -124,7 +126,7 @@ export class TableWriter {
   get backlogFull(): boolean {
     if (this.flushing === undefined) return false;
     // A batch sealed early is the one batch allowed to wait.
-    if (this.sealingEarly || this.early.size > 0) return true;
+    if (this.sealingEarly || this.extracted.size > 0) return true;
     return (
       this.wal.activeRowCount + this.admittedRows >= this.ctx.flushRowsMax ||
       this.wal.activeByteCount + this.admittedBytes >= this.ctx.flushBytesMax
@@ -184,7 +186,7 @@ export class TableWriter {
     }
     failpoint('after-stage');
     if (this.wal.activeRowCount >= this.ctx.flushRowsMax || this.wal.activeByteCount >= this.ctx.flushBytesMax) {
-      if (this.flushing !== undefined && !this.sealingEarly && this.early.size === 0) void this.sealEarly();
+      if (this.flushing !== undefined && !this.sealingEarly && this.extracted.size === 0) void this.sealEarly();
       else void this.flush();
     }
   }
@@ -198,16 +200,9 @@ export class TableWriter {
   private async sealEarly(): Promise<void> {
     this.sealingEarly = true;
     try {
-      const before = this.wal.sealed.at(-1);
-      await this.wal.seal();
-      const seg = this.wal.sealed.at(-1);
-      if (seg && seg !== before) {
-        if (this.activeSince !== undefined) this.stagedSince.set(seg.seq, this.activeSince);
-        this.activeSince = undefined;
-      }
+      const seg = await this.sealActive();
       // The running round may have taken the segment up already while the seal finished.
-      if (seg && seg !== before && seg.seq !== this.inFlight && this.wal.sealed.includes(seg)) {
-        this.early.add(seg.seq);
+      if (seg && seg.seq !== this.inFlight && this.wal.sealed.includes(seg)) {
         const copy = this.extractFor(seg);
         copy.catch(() => undefined);
         this.extracted.set(seg.seq, copy);
@@ -222,19 +217,29 @@ export class TableWriter {
     void this.startRound(false);
   }
 
+  /** Seals the active segment; the newly sealed one, if it held anything. */
+  private async sealActive(): Promise<SealedSegment | undefined> {
+    const before = this.wal.sealed.at(-1);
+    await this.wal.seal();
+    const sealed = this.wal.sealed.at(-1);
+    if (sealed === before) return undefined;
+    if (sealed && this.activeSince !== undefined) this.stagedSince.set(sealed.seq, this.activeSince);
+    this.activeSince = undefined;
+    return sealed;
+  }
+
   /** Copies a segment's intact records to its load file beside the table's data. */
   private async extractFor(seg: SealedSegment): Promise<ExtractedSegment> {
     const { size } = await fsp.stat(seg.path);
     if (size > seg.bytes) await fsp.truncate(seg.path, seg.bytes);
-    const workDir = dataWorkDir(this.handle.dir, workDirOf(this.ctx, this.handle));
+    const workDir = workDirOf(this.ctx, this.handle);
     if (workDir !== this.handle.dir) await fsp.mkdir(workDir, { recursive: true });
     return extractSegment({ tableDir: workDir, segPath: seg.path, loadTag: `${loadFilePrefix(this.ctx.staging.writerId)}${seg.seq}` });
   }
 
   /** The segment's load file: the one copied out early if that worked, else a fresh copy. */
   private async takeExtracted(seg: SealedSegment): Promise<ExtractedSegment> {
-    const early = this.extracted.get(seg.seq);
-    this.extracted.delete(seg.seq);
+    const early = this.release(seg.seq);
     if (early) {
       try {
         return await early;
@@ -246,9 +251,16 @@ export class TableWriter {
   }
 
   private async dropExtracted(seq: bigint): Promise<void> {
+    await this.release(seq)?.then(discardExtracted, () => undefined);
+  }
+
+  /** Takes a segment's early copy out of the waiting batch: another batch may fill. */
+  private release(seq: bigint): Promise<ExtractedSegment> | undefined {
     const early = this.extracted.get(seq);
+    if (early === undefined) return undefined;
     this.extracted.delete(seq);
-    await early?.then(discardExtracted, () => undefined);
+    this.wakeRoomWaiters();
+    return early;
   }
 
   /**
@@ -274,10 +286,10 @@ export class TableWriter {
     this.flushing = this.commitAll(seal).finally(() => {
       this.flushing = undefined;
       this.wakeRoomWaiters();
-      // A segment sealed early just as the round ended is not left waiting for the next flush.
-      for (const seq of this.early) if (!this.wal.sealed.some((x) => x.seq === seq)) this.early.delete(seq);
-      // A queued flush's round (which seals as well) comes next anyway.
-      if (this.early.size > 0 && this.failures === 0 && this.nextFlush === undefined) void this.startRound(false);
+      // A segment sealed early just as the round ended is not left waiting for
+      // the next flush; a queued flush's round (which seals as well) comes next anyway.
+      const waiting = this.wal.sealed.some((x) => this.extracted.has(x.seq));
+      if (waiting && this.failures === 0 && this.nextFlush === undefined) void this.startRound(false);
     });
     return this.flushing;
   }
@@ -290,13 +302,7 @@ export class TableWriter {
 
   private async commitAll(seal: boolean): Promise<void> {
     try {
-      if (seal) {
-        const before = this.wal.sealed.at(-1);
-        await this.wal.seal();
-        const sealed = this.wal.sealed.at(-1);
-        if (sealed && sealed !== before && this.activeSince !== undefined) this.stagedSince.set(sealed.seq, this.activeSince);
-        if (sealed !== before) this.activeSince = undefined;
-      }
+      if (seal) await this.sealActive();
       // The batch that was waiting is now this round's: there is room again.
       this.wakeRoomWaiters();
       // Oldest first, and on to segments sealed early while the round runs,
@@ -325,8 +331,6 @@ export class TableWriter {
   }
 
   private async commitSegmentNow(seg: SealedSegment): Promise<void> {
-    // The batch sealed early is now the one being committed: another may fill.
-    if (this.early.delete(seg.seq)) this.wakeRoomWaiters();
     if (seg.seq <= this.committedSeq) {
       // Committed before a crash that came before the segment was deleted.
       await this.dropExtracted(seg.seq);
@@ -340,7 +344,7 @@ export class TableWriter {
       load = await writeExtracted(extracted, {
         db: this.ctx.db,
         schema: this.handle.schema,
-        tableDir: dataWorkDir(this.handle.dir, workDirOf(this.ctx, this.handle)),
+        tableDir: workDirOf(this.ctx, this.handle),
         runDuckDb: (job) => this.ctx.lane.run(job),
         beforeParquet: () => failpoint('before-parquet'),
       });
