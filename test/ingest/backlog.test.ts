@@ -6,16 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKLOG_WAIT_MS } from '../../src/config/limits.ts';
 import { checkDeltaTable } from '../support/delta-check.ts';
-import { loadCaptures, replayCapture, type Capture } from '../support/fixtures.ts';
+import { captureRecords, loadCaptures, replayCapture, type Capture } from '../support/fixtures.ts';
 import { startTestService, type TestService } from '../support/service.ts';
-
-/** Log records in a capture, counted from the recorder's own decoding. */
-function records(c: Capture): number {
-  const req = (c.decoded as { request: { resourceLogs?: { scopeLogs?: { logRecords?: unknown[] }[] }[] } }).request;
-  let n = 0;
-  for (const rl of req.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) n += sl.logRecords?.length ?? 0;
-  return n;
-}
 
 let svc: TestService | undefined;
 afterEach(async () => {
@@ -64,7 +56,7 @@ describe('commit backlog', () => {
     await pipeline.flushAll();
     expect(await pipeline.pendingRows()).toBe(0);
     // a, b and the a taken after the commit: the refused one never landed.
-    expect((await checkDeltaTable(dir, 'logs')).rows.length).toBe(2 * records(a) + records(b));
+    expect((await checkDeltaTable(dir, 'logs')).rows.length).toBe(2 * captureRecords(a) + captureRecords(b));
   });
 
   it('takes a request that waited for room once the commit ahead of it goes through', async () => {
@@ -75,6 +67,6 @@ describe('commit backlog', () => {
     expect((await waiting).status).toBe(200);
     await drain();
     expect(await pipeline.pendingRows()).toBe(0);
-    expect((await checkDeltaTable(dir, 'logs')).rows.length).toBe(2 * records(a) + records(b));
+    expect((await checkDeltaTable(dir, 'logs')).rows.length).toBe(2 * captureRecords(a) + captureRecords(b));
   });
 });

@@ -4,7 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkDeltaTable } from '../support/delta-check.ts';
-import { loadCaptures, replayCapture, type Capture } from '../support/fixtures.ts';
+import { captureRecords, loadCaptures, replayCapture, type Capture } from '../support/fixtures.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 let svc: TestService | undefined;
@@ -111,18 +111,10 @@ describe('a full batch behind a running commit', () => {
     }
     await sender;
     await svc.service.pipeline.flushAll();
-    const expected = Array.from({ length: sent }, (_, i) => records(i % 2 === 0 ? a : b)).reduce((x, y) => x + y, 0);
+    const expected = Array.from({ length: sent }, (_, i) => captureRecords(i % 2 === 0 ? a : b)).reduce((x, y) => x + y, 0);
     expect((await checkDeltaTable(dir, 'logs')).rows.length).toBe(expected);
   });
 });
-
-/** Log records in a capture, counted from the recorder's own decoding. */
-function records(c: Capture): number {
-  const req = (c.decoded as { request: { resourceLogs?: { scopeLogs?: { logRecords?: unknown[] }[] }[] } }).request;
-  let n = 0;
-  for (const rl of req.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) n += sl.logRecords?.length ?? 0;
-  return n;
-}
 
 /** The rows the same requests give when sent one by one to a service of their own, nothing held. */
 async function startAlone(captures: Capture[]): Promise<string[]> {

@@ -1,5 +1,7 @@
 // Loads the recorded client requests under test/fixtures/real-clients and
 // replays them against a server with the headers they were sent with.
+import { recordsIn } from '../../src/replay/request.ts';
+import type { ExportRequest } from '../../src/otlp/types.ts';
 import { REAL_CLIENTS_DIR } from './paths.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -55,4 +57,9 @@ export async function replayCapture(baseUrl: string, c: Capture, overrides: Reco
   for (const [k, v] of Object.entries(c.headers)) if (!NOT_REPLAYED.has(k)) headers[k] = v;
   Object.assign(headers, overrides);
   return fetch(`${baseUrl}${c.path}`, { method: 'POST', headers, body: c.body });
+}
+
+/** Records (data points, log records, spans) in a capture, counted from the recorder's own decoding. */
+export function captureRecords(c: Capture): number {
+  return recordsIn(c.signal, (c.decoded as { request: ExportRequest[Capture['signal']] }).request);
 }
