@@ -52,7 +52,7 @@ async function measureKind(kind: Kind, bodiesPerFile: number, rounds: number): P
   // A flush's worth, as the service writes files of 30-45k rows.
   const bodies = collectorRequests(kind, bodiesPerFile, 2000).map((r) => r.body);
   const rows = bodiesPerFile * 2000;
-  const writer = columnarWriterFor(kind)!;
+  const writer = columnarWriterFor(kind);
   // One DuckDB thread, as the ingest instance has on two cores.
   const db = await openDuckDb({ threads: 1 });
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'columnar-cost-'));

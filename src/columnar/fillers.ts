@@ -7,6 +7,8 @@ import { fillLogs, LogColumns } from './logs-fill.ts';
 import { writeLogColumns } from './logs-write.ts';
 import { fillMetrics, MetricColumns } from './metrics-fill.ts';
 import { writeMetricColumns } from './metrics-write.ts';
+import { fillSpans, SpanColumns } from './spans-fill.ts';
+import { writeSpanColumns } from './spans-write.ts';
 
 export type RunDuckDb = <T>(job: () => Promise<T>) => Promise<T>;
 
@@ -33,9 +35,16 @@ const metrics: ColumnarWriter<MetricColumns> = {
   write: writeMetricColumns,
 };
 
-/** The pair for `kind`; undefined where the kind has no columnar path yet (spans), which then keeps the NDJSON path. */
-export function columnarWriterFor(kind: 'metrics' | 'logs' | 'spans'): ColumnarWriter | undefined {
-  if (kind === 'logs') return logs as ColumnarWriter;
-  if (kind === 'metrics') return metrics as ColumnarWriter;
-  return undefined;
+const spans: ColumnarWriter<SpanColumns> = {
+  newColumns: () => new SpanColumns(),
+  fill: fillSpans,
+  rows: (c) => c.rows,
+  write: writeSpanColumns,
+};
+
+const WRITERS = { logs, metrics, spans } as const;
+
+/** The pair for a table kind. */
+export function columnarWriterFor(kind: 'metrics' | 'logs' | 'spans'): ColumnarWriter {
+  return WRITERS[kind] as ColumnarWriter;
 }

@@ -1,0 +1,174 @@
+// The columnar spans path against the reference (decode with protobufjs,
+// render NDJSON, DuckDB read_ndjson COPY, stats read back from the file):
+// the same rows value for value, the same stats JSON, the same rejections.
+import { promises as fsp } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fillSpans, SpanColumns } from '../../src/columnar/spans-fill.ts';
+import { writeSpanColumns } from '../../src/columnar/spans-write.ts';
+import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
+import { SPAN_KIND } from '../../src/tables/enums.ts';
+import { renderSpans } from '../../src/tables/render/spans.ts';
+import { schemaFor } from '../../src/tables/schema.ts';
+import { targetOf } from '../e2e/replay-all.ts';
+import { normalise, readGolden } from '../golden/golden.ts';
+import { loadCaptures } from '../support/fixtures.ts';
+import { readParquetFile } from '../support/parquet-read.ts';
+import { harness, tempDir, type Input } from './differential.ts';
+import { rng } from './random-logs.ts';
+import { randomSpansRequest, spansBatch } from './random-spans.ts';
+
+let db: Db;
+let dir: string;
+beforeAll(async () => {
+  db = await openDuckDb({ threads: 1 });
+  dir = await tempDir('columnar-spans-');
+});
+afterAll(async () => {
+  db.close();
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+const h = harness(
+  {
+    kind: 'spans',
+    signal: 'traces',
+    render: renderSpans as never,
+    newColumns: () => new SpanColumns(),
+    fill: fillSpans,
+    write: writeSpanColumns,
+    rows: (c) => c.rows,
+  },
+  () => db,
+  () => dir,
+);
+
+const isJson = (c: { headers: Record<string, string> }) => (c.headers['content-type'] ?? '').includes('json');
+const captures = () => loadCaptures().filter((c) => c.signal === 'traces');
+const inputOf = (c: ReturnType<typeof captures>[number]): Input => (isJson(c) ? { json: c.body } : c.body);
+
+describe('columnar spans path equals the reference', () => {
+  it('on every recorded client traces export (JSON ones as the protobuf they become)', async () => {
+    expect(captures().length).toBeGreaterThan(0);
+    let rows = 0;
+    for (const c of captures()) rows += await h.expectSame([inputOf(c)]);
+    expect(rows).toBeGreaterThan(0);
+  });
+
+  it("reproduces the golden corpus's span rows, run by run, with the corpus's own Parquet reader", async () => {
+    const runs = new Map<string, { table: string; input: Input }[]>();
+    for (const c of captures()) {
+      const key = `${c.client}/${c.run}`;
+      runs.set(key, [...(runs.get(key) ?? []), { table: targetOf(c).table, input: inputOf(c) }]);
+    }
+    let checked = 0;
+    let goldenRows = 0;
+    for (const [run, inputs] of runs) {
+      const [client, name] = run.split('/') as [string, string];
+      const lines = (readGolden(client, name) ?? '').split('\n').filter(Boolean);
+      goldenRows += lines.filter((l) => (JSON.parse(l) as { table: string }).table.endsWith('_otel_spans')).length;
+      const golden = new Set(lines);
+      for (const table of new Set(inputs.map((x) => x.table))) {
+        const c = new SpanColumns();
+        for (const x of inputs.filter((y) => y.table === table)) {
+          if (x.input instanceof Uint8Array) fillSpans(c, x.input);
+          else fillSpans(c, h.stagedForm(x.input.json), undefined, true);
+        }
+        if (c.rows === 0) continue;
+        const out = h.nextName();
+        await writeSpanColumns(db, c, out);
+        const problems: string[] = [];
+        const contents = await readParquetFile(await fsp.readFile(out), schemaFor('spans').columns, out, problems);
+        expect(problems).toEqual([]);
+        for (const row of contents!.rows!) {
+          const line = JSON.stringify({ table, row: normalise(row) });
+          expect(golden.has(line), `${run} ${table}: ${line.slice(0, 300)}`).toBe(true);
+          checked++;
+        }
+      }
+    }
+    // Every golden span row, no more and no fewer.
+    expect(checked).toBe(goldenRows);
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it('on the recorded exports and random protobuf requests written as one file', async () => {
+    const r = rng(20261204);
+    const bodies = [...captures().map(inputOf), ...Array.from({ length: 10 }, () => h.protoOf(randomSpansRequest(r)))];
+    expect(await h.expectSame(bodies)).toBeGreaterThan(captures().length);
+  });
+
+  it('on Collector-size batches spanning several data chunks', async () => {
+    const r = rng(7);
+    const bodies = Array.from({ length: 3 }, () => h.protoOf(spansBatch(r, 2500)));
+    expect(await h.expectSame(bodies)).toBe(7500);
+  });
+
+  it('on 300 seeded random requests, 30 per file', async () => {
+    const r = rng(20261205);
+    let rows = 0;
+    for (let f = 0; f < 10; f++) {
+      const bodies = Array.from({ length: 30 }, () => h.protoOf(randomSpansRequest(r)));
+      rows += await h.expectSame(bodies);
+    }
+    expect(rows).toBeGreaterThan(1000);
+  });
+
+  it('is given random requests that reach every corner the generator claims', () => {
+    const r = rng(20261205);
+    const c = new SpanColumns();
+    // Per request, as a batch keeps only the first few distinct reasons.
+    const reasons = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const own = { rejected: 0, rejectReasons: [] as string[] };
+      fillSpans(c, h.protoOf(randomSpansRequest(r)), own);
+      for (const x of own.rejectReasons) reasons.add(x);
+    }
+    expect(new Set(c.kind.values)).toEqual(new Set([...SPAN_KIND, '6', '99', '-1']));
+    const codes = new Set(c.status_code.values);
+    for (const code of [null, 'STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR', '3', '-2']) expect(codes).toContain(code);
+    expect(c.status_message.values.some((m, i) => m === '' && c.status_code.values[i] === 'STATUS_CODE_UNSET')).toBe(true);
+    expect(c.events.time.length).toBeGreaterThan(100);
+    expect(c.links.traceId.nulls).toBeGreaterThan(0);
+    expect(c.links.traceId.length - c.links.traceId.nulls).toBeGreaterThan(0);
+    expect([c.trace_id.nulls, c.span_id.nulls, c.parent_span_id.nulls].every((n) => n > 0 && n < c.rows)).toBe(true);
+    expect([c.start_time_unix_nano.min, c.start_time_unix_nano.max]).toEqual([-(2n ** 63n), 2n ** 63n - 1n]);
+    const all = [...reasons].join('\n');
+    for (const what of [' in attributes', ' in event attributes', ' in link attributes', ' in resource attributes', ' in scope attributes']) expect(all).toContain(what);
+  });
+
+  it('on JSON requests holding lone surrogates anywhere a string goes, staged as protobuf', async () => {
+    const lone = ['\ud800', 'x\udbffy', '\udc00'.repeat(20), `${'a'.repeat(30)}\ud800`, '\ud800\udbff'];
+    const bodies = lone.map((s, i) => {
+      const str = { stringValue: s };
+      const skv = (key: string) => ({ key, value: str });
+      const request = {
+        resourceSpans: [
+          {
+            resource: { attributes: [skv(s), skv(`r${i}`)] },
+            schemaUrl: s,
+            scopeSpans: [
+              {
+                scope: { name: s, version: s, attributes: [skv(s)] },
+                schemaUrl: s,
+                spans: [
+                  {
+                    name: s,
+                    traceState: s,
+                    attributes: [skv(s), { key: 'list', value: { arrayValue: { values: [str, { kvlistValue: { values: [skv(s)] } }] } } }],
+                    events: [{ name: s, attributes: [skv(s)] }],
+                    links: [{ traceState: s, attributes: [skv(s)] }],
+                    status: { message: s, code: 2 },
+                  },
+                  { name: 'plain', attributes: [skv('k')] },
+                ],
+              },
+            ],
+          },
+        ],
+      };
+      return { json: Buffer.from(JSON.stringify(request)) };
+    });
+    expect(await h.expectSame(bodies)).toBe(10);
+  });
+});
+
