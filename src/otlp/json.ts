@@ -70,6 +70,17 @@ function planFor(type: protobuf.Type): Map<string, FieldPlan> {
  * bodies without one, nearly all of them, skip that scan of the whole text.
  */
 class MaybeRounded extends Error {}
+// Thrown as one shared instance: a new Error per body would capture a stack
+// trace each time, and the walk only needs to stop.
+const MAYBE_ROUNDED = new MaybeRounded('a number may have been rounded');
+
+/**
+ * Integer literals of 16 digits and more (nanosecond timestamps sent as
+ * numbers, as several agents do) always send a body to the exact parse; a
+ * body holding one goes there first instead of being parsed twice. A match
+ * inside a string costs only the quoting scan, which leaves strings alone.
+ */
+const WIDE_LITERAL = /\d{16}/;
 
 const WIDE = 1e15;
 
@@ -101,7 +112,7 @@ type Walk = {
 };
 
 function normaliseValue(fp: FieldPlan, v: unknown, path: (string | number)[], depth: number, walk: Walk): unknown {
-  if (walk.guard && (fp.type === null ? holdsRounded(v, walk) : mayBeRounded(v, walk))) throw new MaybeRounded();
+  if (walk.guard && (fp.type === null ? holdsRounded(v, walk) : mayBeRounded(v, walk))) throw MAYBE_ROUNDED;
   if (fp.type === null) return scalarValue(fp, v);
   if (!isObject(v)) throw new ShapeError(`expected an object, got ${Array.isArray(v) ? 'an array' : typeof v}`);
   normaliseMessage(fp.type, v, path, depth + 1, walk);
@@ -126,7 +137,7 @@ function normaliseMessage(
       obj[fp.name] = v;
     }
     if (v === null || v === undefined) continue;
-    if (walk.guard && mayBeRounded(v, walk)) throw new MaybeRounded();
+    if (walk.guard && mayBeRounded(v, walk)) throw MAYBE_ROUNDED;
     path.push(fp.name);
     if (fp.repeated) {
       if (!Array.isArray(v)) throw new ShapeError(`expected an array, got ${typeof v}`);
@@ -160,11 +171,11 @@ function normalisedBody(types: SignalTypes, text: string, exact: boolean): Recor
   try {
     parsed = JSON.parse(exact ? quoteWideIntegers(text) : text);
   } catch (e) {
-    if (!exact) throw new MaybeRounded();
+    if (!exact) throw MAYBE_ROUNDED;
     throw new OtlpError('invalid', `could not decode ${what}: ${describe(e)}`, { cause: e });
   }
   if (!isObject(parsed)) {
-    if (walk.guard && mayBeRounded(parsed, walk)) throw new MaybeRounded();
+    if (walk.guard && mayBeRounded(parsed, walk)) throw MAYBE_ROUNDED;
     const got = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed;
     throw new OtlpError('invalid', `could not decode ${what}: expected a JSON object at the top level, got ${got}`);
   }
@@ -188,11 +199,14 @@ export function decodeJsonRequest(types: SignalTypes, body: Uint8Array): unknown
     throw new OtlpError('invalid', `could not decode ${what}: body is not valid UTF-8`, { cause: e });
   }
   let parsed: Record<string, unknown>;
-  try {
-    parsed = normalisedBody(types, text, false);
-  } catch (e) {
-    if (!(e instanceof MaybeRounded)) throw e;
-    parsed = normalisedBody(types, text, true);
+  if (WIDE_LITERAL.test(text)) parsed = normalisedBody(types, text, true);
+  else {
+    try {
+      parsed = normalisedBody(types, text, false);
+    } catch (e) {
+      if (e !== MAYBE_ROUNDED) throw e;
+      parsed = normalisedBody(types, text, true);
+    }
   }
   try {
     return types.request.fromObject(parsed);

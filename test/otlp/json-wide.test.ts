@@ -39,6 +39,8 @@ describe('OTLP/JSON wide integer literals', () => {
     ['a double exponent', `{"body":{"doubleValue":1e${WIDE}}}`],
     ['a quoted int64', `{"timeUnixNano":"${WIDE}"}`],
     ['a large double', `{"body":{"doubleValue":1.5e300}}`],
+    ['a string only, beside small numbers', `{"severityText":"${WIDE}","timeUnixNano":5,"body":{"doubleValue":1.0}}`],
+    ['a string, beside a shape error', `{"severityText":"${WIDE}","timeUnixNano":true}`],
   ])('in %s decodes as if it had been quoted first', (_what, record) => {
     const text = logs(record);
     const viaQuoting = outcome('logs', quoteWideIntegers(text));
@@ -49,6 +51,13 @@ describe('OTLP/JSON wide integer literals', () => {
     for (const text of [WIDE, `[${WIDE}]`, `{"resourceLogs":[]}${WIDE}`, `{"resourceLogs":"a"${WIDE}}`]) {
       expect(outcome('logs', text)).toBe(outcome('logs', quoteWideIntegers(text)));
     }
+  });
+
+  it('keeps 16-digit text inside strings as sent', () => {
+    const json = JSON.parse(outcome('logs', logs(`{"severityText":"${WIDE}0","timeUnixNano":5}`))) as {
+      resourceLogs: { scopeLogs: { logRecords: { severityText: string; timeUnixNano: string }[] }[] }[];
+    };
+    expect(json.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]).toMatchObject({ severityText: `${WIDE}0`, timeUnixNano: '5' });
   });
 
   it('keeps the exact value of a bare int64 literal', () => {
