@@ -4,7 +4,7 @@
 // and the columnar path (wire decode into column buffers, appender hand-off,
 // COPY, stats from the filler). CPU is the process's, all threads (DuckDB's
 // included), so it is what a flush takes from the machine.
-// Usage: npx tsx bench/columnar-cost.ts [logs|metrics] [--bodies N] [--rounds N] (both kinds by default)
+// Usage: npx tsx bench/columnar-cost.ts [logs|metrics|spans] [--bodies N] [--rounds N] (every kind by default)
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,12 +13,14 @@ import { parseArgs } from 'node:util';
 import { columnarWriterFor } from '../src/columnar/fillers.ts';
 import { openDuckDb } from '../src/duckdb/db.ts';
 import { SIGNAL_TYPES } from '../src/otlp/schema.ts';
-import type { ExportLogsServiceRequest, ExportMetricsServiceRequest } from '../src/otlp/types.ts';
+import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../src/otlp/types.ts';
 import { writeParquet } from '../src/parquet/write.ts';
 import { renderLogs } from '../src/tables/render/logs.ts';
 import { renderMetrics } from '../src/tables/render/metrics.ts';
+import { renderSpans } from '../src/tables/render/spans.ts';
 import { schemaFor } from '../src/tables/schema.ts';
 import { collectorRequests } from './lib/collector-batches.ts';
+import { collectorSpanBodies } from './lib/collector-spans.ts';
 import { round } from './lib/stats.ts';
 
 type Measured = { cpuUs: number; wallMs: number };
@@ -31,18 +33,21 @@ async function measure(rows: number, fn: () => Promise<void> | void): Promise<Me
   return { cpuUs: (used.user + used.system) / rows, wallMs: performance.now() - t };
 }
 
-type Kind = 'logs' | 'metrics';
+type Kind = 'logs' | 'metrics' | 'spans';
+const KINDS: readonly Kind[] = ['logs', 'metrics', 'spans'];
+const SIGNAL = { logs: 'logs', metrics: 'metrics', spans: 'traces' } as const;
 
 const RENDER = {
   logs: (b: Uint8Array) => renderLogs(SIGNAL_TYPES.logs.request.decode(b) as unknown as ExportLogsServiceRequest).ndjson as Buffer,
   metrics: (b: Uint8Array) => renderMetrics(SIGNAL_TYPES.metrics.request.decode(b) as unknown as ExportMetricsServiceRequest).ndjson as Buffer,
+  spans: (b: Uint8Array) => renderSpans(SIGNAL_TYPES.traces.request.decode(b) as unknown as ExportTraceServiceRequest).ndjson as Buffer,
 };
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { bodies: { type: 'string' }, rounds: { type: 'string' } } });
-  const kinds = (positionals.length > 0 ? positionals : ['logs', 'metrics']) as Kind[];
+  const kinds = (positionals.length > 0 ? positionals : KINDS) as Kind[];
   for (const kind of kinds) {
-    if (kind !== 'logs' && kind !== 'metrics') throw new Error(`unknown kind ${kind}: logs or metrics`);
+    if (!KINDS.includes(kind)) throw new Error(`unknown kind ${kind}: ${KINDS.join(', ')}`);
     await measureKind(kind, Number(values.bodies ?? 20), Number(values.rounds ?? 3));
   }
   return 0;
@@ -50,13 +55,13 @@ export async function main(argv: string[]): Promise<number> {
 
 async function measureKind(kind: Kind, bodiesPerFile: number, rounds: number): Promise<void> {
   // A flush's worth, as the service writes files of 30-45k rows.
-  const bodies = collectorRequests(kind, bodiesPerFile, 2000).map((r) => r.body);
+  const bodies = kind === 'spans' ? collectorSpanBodies(bodiesPerFile, 2000) : collectorRequests(kind, bodiesPerFile, 2000).map((r) => r.body);
   const rows = bodiesPerFile * 2000;
   const writer = columnarWriterFor(kind);
   // One DuckDB thread, as the ingest instance has on two cores.
   const db = await openDuckDb({ threads: 1 });
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'columnar-cost-'));
-  const type = SIGNAL_TYPES[kind].request;
+  const type = SIGNAL_TYPES[SIGNAL[kind]].request;
   const results: Record<string, Measured[]> = { decode: [], reference: [], columnar: [] };
   try {
     for (let i = 0; i < rounds + 1; i++) {
