@@ -2,6 +2,7 @@
 // a MAP<STRING,STRING> entry or a log body holds: the same text renderAnyValue
 // gives for the decoded message (src/tables/anyvalue.ts), without building it.
 import protobuf from 'protobufjs';
+import { Occurrences } from './occurrences.ts';
 import { readString } from './wire-string.ts';
 import { int64Exact } from '../otlp/int64.ts';
 import type { KeyValue } from '../otlp/types.ts';
@@ -9,9 +10,8 @@ import { checkKeys } from '../tables/reject.ts';
 
 type Reader = protobuf.Reader;
 
-// Field numbers 1..7 of AnyValue's oneof, in the order the reference probes a
-// decoded message's members: when a sender sets several, the first set one
-// in this order wins there, and within one member the last occurrence.
+// Field numbers 1..7 of AnyValue's oneof. Which member counts depends on
+// where the body came from (see `origin`).
 const STRING = 1;
 const BOOL = 2;
 const INT = 3;
@@ -21,18 +21,25 @@ const KVLIST = 6;
 const BYTES = 7;
 
 const WIRE_LEN = 2;
+/** The wire type decoding accepts for each member; another one makes it an unknown field. */
+const MEMBER_WIRE = [-1, WIRE_LEN, 0, 0, 1, WIRE_LEN, WIRE_LEN, WIRE_LEN];
 
-/** Where each member's last occurrence starts, reused: AnyValues nest, so one per depth. */
-const memberPos: Int32Array[] = [];
+/**
+ * Where the body being read came from. Decoding protobuf keeps the oneof
+ * member that comes last (setting one clears the others), merging a message
+ * member's consecutive occurrences. A JSON request is rendered from the
+ * decoded object, whose members the reference probes in field-number order,
+ * the first set one winning; staging writes each set member once, in that
+ * order, so there the first member on the wire wins.
+ */
+export const origin = { json: false };
 
-function positions(depth: number): Int32Array {
-  let p = memberPos[depth];
-  if (p === undefined) {
-    p = new Int32Array(8);
-    memberPos[depth] = p;
-  }
-  return p.fill(-1);
-}
+const memberOcc = new Occurrences();
+const kvValueOcc = new Occurrences();
+const valueOcc = new Occurrences();
+/** The reader and end of the message member chooseMember picked, taken by its caller before reading on. */
+let memberReader: Reader;
+let memberEnd = 0;
 
 /** Shortest round-trip text; -0 keeps its sign (as the reference's doubleText). */
 function doubleText(x: number): string {
@@ -44,31 +51,42 @@ function base64(b: Uint8Array): string {
 }
 
 /**
- * Scans an AnyValue whose bytes run from r.pos to `end`, leaving r.pos at
- * `end`; returns the field number of the member that counts (0 for none) with
- * r.pos set to its value, the caller restoring r.pos = end after reading it.
+ * Scans an AnyValue whose bytes run from r.pos to `end`; returns the field
+ * number of the member that counts (0 for none) with r.pos set to a scalar's
+ * value, or memberReader/memberEnd to an array's or key-value list's merged
+ * bytes. The caller restores r.pos = end after reading it.
  */
-function chooseMember(r: Reader, end: number, depth: number): number {
-  const pos = positions(depth);
+function chooseMember(r: Reader, end: number): number {
+  const firstWins = origin.json;
+  let member = 0;
+  let at = -1;
   while (r.pos < end) {
     const tag = r.uint32();
     const field = tag >>> 3;
-    if (field >= STRING && field <= BYTES) pos[field] = r.pos;
-    r.skipType(tag & 7);
-  }
-  for (let f = STRING; f <= BYTES; f++) {
-    const at = pos[f] as number;
-    if (at >= 0) {
-      r.pos = at;
-      return f;
+    const wt = tag & 7;
+    if (field >= STRING && field <= BYTES && wt === MEMBER_WIRE[field] && !(firstWins && member !== 0)) {
+      if (field === ARRAY || field === KVLIST) {
+        // Another member in between cleared this one: only the run since counts.
+        if (field !== member) memberOcc.clear();
+        member = field;
+        memberOcc.add(r);
+        continue;
+      }
+      member = field;
+      at = r.pos;
     }
+    r.skipType(wt);
   }
-  return 0;
+  if (member === ARRAY || member === KVLIST) {
+    memberReader = memberOcc.open(r);
+    memberEnd = memberOcc.end;
+  } else if (member !== 0) r.pos = at;
+  return member;
 }
 
 /** The text of an AnyValue (bytes r.pos..end) for a map entry or log body; null for an empty value. */
-export function anyValueText(r: Reader, end: number, depth = 0): string | null {
-  const member = chooseMember(r, end, depth);
+export function anyValueText(r: Reader, end: number): string | null {
+  const member = chooseMember(r, end);
   let text: string | null = null;
   switch (member) {
     case STRING:
@@ -87,10 +105,10 @@ export function anyValueText(r: Reader, end: number, depth = 0): string | null {
       text = base64(r.bytes());
       break;
     case ARRAY:
-      text = arrayJson(r, depth);
+      text = arrayJson(memberReader, memberEnd);
       break;
     case KVLIST:
-      text = kvlistJson(r, depth);
+      text = kvlistJson(memberReader, memberEnd);
       break;
   }
   r.pos = end;
@@ -98,8 +116,8 @@ export function anyValueText(r: Reader, end: number, depth = 0): string | null {
 }
 
 /** An AnyValue as one JSON element, as the reference's jsonOf spells it. */
-function anyValueJson(r: Reader, end: number, depth: number): string {
-  const member = chooseMember(r, end, depth);
+function anyValueJson(r: Reader, end: number): string {
+  const member = chooseMember(r, end);
   let json = 'null';
   switch (member) {
     case STRING:
@@ -122,25 +140,24 @@ function anyValueJson(r: Reader, end: number, depth: number): string {
       json = `"${base64(r.bytes())}"`;
       break;
     case ARRAY:
-      json = arrayJson(r, depth);
+      json = arrayJson(memberReader, memberEnd);
       break;
     case KVLIST:
-      json = kvlistJson(r, depth);
+      json = kvlistJson(memberReader, memberEnd);
       break;
   }
   r.pos = end;
   return json;
 }
 
-/** ArrayValue at r.pos (length-prefixed) as a JSON array. */
-function arrayJson(r: Reader, depth: number): string {
-  const end = r.uint32() + r.pos;
+/** ArrayValue bytes r.pos..end as a JSON array. */
+function arrayJson(r: Reader, end: number): string {
   let out = '';
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) {
       const vEnd = r.uint32() + r.pos;
-      out += (out === '' ? '[' : ',') + anyValueJson(r, vEnd, depth + 1);
+      out += (out === '' ? '[' : ',') + anyValueJson(r, vEnd);
     } else {
       r.skipType(tag & 7);
     }
@@ -148,9 +165,8 @@ function arrayJson(r: Reader, depth: number): string {
   return out === '' ? '[]' : out + ']';
 }
 
-/** KeyValueList at r.pos (length-prefixed) as a JSON object; a repeated key rejects the record. */
-function kvlistJson(r: Reader, depth: number): string {
-  const end = r.uint32() + r.pos;
+/** KeyValueList bytes r.pos..end as a JSON object; a repeated key rejects the record. */
+function kvlistJson(r: Reader, end: number): string {
   const keys: { key: string }[] = [];
   const parts: string[] = [];
   // The reference checks this list's keys before rendering any value in it,
@@ -162,19 +178,22 @@ function kvlistJson(r: Reader, depth: number): string {
       const kvEnd = r.uint32() + r.pos;
       let key = '';
       let value = 'null';
+      kvValueOcc.clear();
       while (r.pos < kvEnd) {
         const t = r.uint32();
         const f = t >>> 3;
         if (f === 1 && (t & 7) === WIRE_LEN) key = readString(r);
-        else if (f === 2 && (t & 7) === WIRE_LEN) {
-          const vEnd = r.uint32() + r.pos;
-          try {
-            value = anyValueJson(r, vEnd, depth + 1);
-          } catch (e) {
-            pending ??= e;
-            r.pos = vEnd;
-          }
-        } else r.skipType(t & 7);
+        else if (f === 2 && (t & 7) === WIRE_LEN) kvValueOcc.add(r);
+        else r.skipType(t & 7);
+      }
+      if (kvValueOcc.n > 0) {
+        const vr = kvValueOcc.open(r);
+        try {
+          value = anyValueJson(vr, kvValueOcc.end);
+        } catch (e) {
+          pending ??= e;
+        }
+        r.pos = kvEnd;
       }
       keys.push({ key });
       parts.push(JSON.stringify(key) + ':' + value);
@@ -196,21 +215,18 @@ function kvlistJson(r: Reader, depth: number): string {
  */
 export function readKeyValue(r: Reader, end: number, keys: string[], values: (string | null)[], i: number): void {
   let key = '';
-  let valueAt = -1;
+  valueOcc.clear();
   while (r.pos < end) {
     const tag = r.uint32();
     const f = tag >>> 3;
     if (f === 1 && (tag & 7) === WIRE_LEN) key = readString(r);
-    else {
-      if (f === 2 && (tag & 7) === WIRE_LEN) valueAt = r.pos;
-      r.skipType(tag & 7);
-    }
+    else if (f === 2 && (tag & 7) === WIRE_LEN) valueOcc.add(r);
+    else r.skipType(tag & 7);
   }
   keys[i] = key;
   values[i] = null;
-  if (valueAt < 0) return;
-  r.pos = valueAt;
-  const vEnd = r.uint32() + r.pos;
-  values[i] = anyValueText(r, vEnd);
+  if (valueOcc.n === 0) return;
+  const vr = valueOcc.open(r);
+  values[i] = anyValueText(vr, valueOcc.end);
   r.pos = end;
 }

@@ -5,9 +5,8 @@ import { enumName, SEVERITY_NUMBER } from '../tables/enums.ts';
 import { rejectionReason, reject, type Rejections } from '../tables/reject.ts';
 import { anyValueText } from './anyvalue-wire.ts';
 import { Int32Column, Int64Column, MapColumn, StringColumn, stored } from './columns.ts';
-import { countField, eachResourceScope, readScope, type ScopeEntry, type ScopePart } from './scopes.ts';
-import { withSurrogates } from './wire-string.ts';
-import { Attributes, fixed64Words, hexIdField, lenEnd, readerOf, storedString, u32le, WIRE_LEN, type Reader } from './wire.ts';
+import { countField, eachResourceScope, scopeHeader, type ScopeEntry } from './scopes.ts';
+import { Attributes, fixed64Words, hexIdField, lenEnd, Occurrences, readerOf, readingBody, storedString, u32le, WIRE_LEN, type Reader } from './wire.ts';
 
 /** Column buffers of one file's log rows, in the layout's column order, plus each row's scope. */
 export class LogColumns {
@@ -48,6 +47,7 @@ const rec = {
   flags: 0,
 };
 const attrs = new Attributes();
+const bodyOcc = new Occurrences();
 
 function readRecord(r: Reader, end: number): void {
   rec.eventName = '';
@@ -56,6 +56,7 @@ function readRecord(r: Reader, end: number): void {
   rec.severity = rec.dropped = rec.flags = 0;
   rec.severityText = '';
   attrs.clear();
+  bodyOcc.clear();
   while (r.pos < end) {
     const tag = r.uint32();
     const wt = tag & 7;
@@ -76,13 +77,10 @@ function readRecord(r: Reader, end: number): void {
         if (wt !== WIRE_LEN) break;
         rec.severityText = storedString(r);
         continue;
-      case 5: {
+      case 5:
         if (wt !== WIRE_LEN) break;
-        const e = lenEnd(r);
-        const text = anyValueText(r, e);
-        rec.body = text === null ? null : stored(text);
+        bodyOcc.add(r);
         continue;
-      }
       case 6:
         if (wt !== WIRE_LEN) break;
         attrs.read(r);
@@ -112,6 +110,11 @@ function readRecord(r: Reader, end: number): void {
     }
     r.skipType(wt);
   }
+  // The reference renders the body before it checks the attributes.
+  if (bodyOcc.n > 0) {
+    const text = anyValueText(bodyOcc.open(r), bodyOcc.end);
+    rec.body = text === null ? null : stored(text);
+  }
   attrs.check('attributes');
 }
 
@@ -133,28 +136,7 @@ function pushRecord(c: LogColumns, scopeIx: number): void {
 /** A ScopeLogs message (bytes r.pos..end): scope and URL first, then its records. */
 function scopeLogs(c: LogColumns, r: Reader, end: number, resource: ScopeEntry['resource'], resourceSchemaUrl: string): void {
   const start = r.pos;
-  let scope: ScopePart | null = null;
-  let reason: string | undefined;
-  let url = '';
-  let records = 0;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    const f = tag >>> 3;
-    if (f === 1 && (tag & 7) === WIRE_LEN) {
-      const e = lenEnd(r);
-      try {
-        scope = readScope(r, e);
-        reason = undefined;
-      } catch (err) {
-        reason = rejectionReason(err);
-      }
-      r.pos = e;
-    } else if (f === 3 && (tag & 7) === WIRE_LEN) url = storedString(r);
-    else {
-      if (f === 2) records++;
-      r.skipType(tag & 7);
-    }
-  }
+  const { scope, reason, url, records } = scopeHeader(r, end);
   if (reason !== undefined) {
     reject(c.rejections, reason, records);
     return;
@@ -190,7 +172,7 @@ export function fillLogs(c: LogColumns, body: Uint8Array, rejections: Rejections
   const saved = c.rejections;
   c.rejections = rejections;
   try {
-    withSurrogates(fromJson, () => fillBody(c, body));
+    readingBody(fromJson, () => fillBody(c, body));
   } finally {
     c.rejections = saved;
   }

@@ -9,9 +9,9 @@ import type { Metric } from '../otlp/types.ts';
 import { rejectionReason, reject, type Rejections } from '../tables/reject.ts';
 import { Int32Column, MapColumn, StringColumn, stored } from './columns.ts';
 import { ExponentialPoints, HistogramPoints, NumberPoints, PointScratch, SummaryPoints } from './metrics-points.ts';
-import { countField, eachResourceScope, readScope, type ScopeEntry, type ScopePart } from './scopes.ts';
-import { readString, withSurrogates } from './wire-string.ts';
-import { Attributes, lenEnd, readerOf, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
+import { countField, eachResourceScope, scopeHeader, type ScopeEntry } from './scopes.ts';
+import { readString } from './wire-string.ts';
+import { Attributes, firstMemberWins, lenEnd, Occurrences, readerOf, readingBody, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
 
 /** Data members by field number, in the order the reference probes them (flatten-metrics' DATA_MEMBERS). */
 const MEMBERS = [
@@ -59,14 +59,35 @@ export class MetricColumns {
 const point = new PointScratch();
 const metadata = new Attributes();
 
-/** Where a metric's parts sit, found in one pass over it. */
-const found = { name: '', description: '', unit: '', member: -1, at: 0 };
-const memberAt = new Int32Array(12);
+/** A metric's strings, found in one pass over it, and which data member counts (an index into MEMBERS, -1 for none). */
+const found = { name: '', description: '', unit: '', member: -1 };
+/** The occurrences of the data member that counts: decoding merges a run of them. */
+const data = new Occurrences();
 
-/** Metric bytes r.pos..end: strings and metadata read, the chosen data member's position noted. */
+/** The index in MEMBERS of data member field `f`; -1 for any other field. */
+const memberIndex = (f: number): number => (f === 5 ? 0 : f === 7 ? 1 : f === 9 ? 2 : f === 10 ? 3 : f === 11 ? 4 : -1);
+
+/**
+ * Notes a data member at r.pos (field `f`, length-delimited), skipping it.
+ * Decoding keeps the member that comes last (setting one clears the others),
+ * merged over its occurrences since another member came; a JSON request's
+ * first member in MEMBERS order wins (see anyvalue-wire's origin).
+ */
+function noteMember(r: Reader, f: number): void {
+  const i = memberIndex(f);
+  if (found.member >= 0 && firstMemberWins()) r.skipType(WIRE_LEN);
+  else {
+    if (i !== found.member) data.clear();
+    found.member = i;
+    data.add(r);
+  }
+}
+
+/** Metric bytes r.pos..end: strings and metadata read, the data member's occurrences noted. */
 function scanMetric(r: Reader, end: number): void {
   found.name = found.description = found.unit = '';
-  memberAt.fill(-1);
+  found.member = -1;
+  data.clear();
   metadata.clear();
   while (r.pos < end) {
     const tag = r.uint32();
@@ -77,50 +98,27 @@ function scanMetric(r: Reader, end: number): void {
       else if (f === 2) found.description = readString(r);
       else if (f === 3) found.unit = readString(r);
       else if (f === 12) metadata.read(r);
-      else {
-        if (f === 5 || f === 7 || f === 9 || f === 10 || f === 11) memberAt[f] = r.pos;
-        r.skipType(wt);
-      }
+      else if (memberIndex(f) >= 0) noteMember(r, f);
+      else r.skipType(wt);
     } else r.skipType(wt);
-  }
-  chooseMember();
-}
-
-/** Decoding keeps the data member that came last on the wire (setting one clears the others). */
-function chooseMember(): void {
-  found.member = -1;
-  let last = -1;
-  for (let i = 0; i < MEMBERS.length; i++) {
-    const at = memberAt[MEMBERS[i]!.field] as number;
-    if (at > last) {
-      last = at;
-      found.member = i;
-      found.at = at;
-    }
   }
 }
 
 /** Records one metric stands for: its points, or one when no data member is set. */
 function metricRecords(r: Reader, end: number): number {
-  scanMetricMember(r, end);
-  if (found.member < 0) return 1;
-  r.pos = found.at;
-  const e = lenEnd(r);
-  const n = countField(r, e, 1);
-  r.pos = end;
-  return n;
-}
-
-/** scanMetric without reading strings or metadata: only which member counts. */
-function scanMetricMember(r: Reader, end: number): void {
-  memberAt.fill(-1);
+  found.member = -1;
+  data.clear();
   while (r.pos < end) {
     const tag = r.uint32();
     const f = tag >>> 3;
-    if ((tag & 7) === WIRE_LEN && (f === 5 || f === 7 || f === 9 || f === 10 || f === 11)) memberAt[f] = r.pos;
-    r.skipType(tag & 7);
+    if ((tag & 7) === WIRE_LEN && memberIndex(f) >= 0) noteMember(r, f);
+    else r.skipType(tag & 7);
   }
-  chooseMember();
+  if (found.member < 0) return 1;
+  const d = data.open(r);
+  const n = countField(d, data.end, 1);
+  r.pos = end;
+  return n;
 }
 
 /** Records a ScopeMetrics message (bytes r.pos..end) stands for, as scopeRecordCount counts them. */
@@ -159,20 +157,20 @@ function metric(c: MetricColumns, r: Reader, end: number, scopeIx: number, entry
     return;
   }
   const member = found.member;
-  r.pos = found.at;
-  const dataEnd = lenEnd(r);
-  const dataStart = r.pos;
+  const d = data.open(r);
+  const dataEnd = data.end;
+  const dataStart = d.pos;
   let points = 0;
   let temporality = 0;
   let monotonic = false;
-  while (r.pos < dataEnd) {
-    const tag = r.uint32();
+  while (d.pos < dataEnd) {
+    const tag = d.uint32();
     const f = tag >>> 3;
     const wt = tag & 7;
     if (f === 1) points++;
-    if (f === 2 && wt === WIRE_VARINT && member > 0 && member < 4) temporality = r.int32();
-    else if (f === 3 && wt === WIRE_VARINT && member === 1) monotonic = r.bool();
-    else r.skipType(wt);
+    if (f === 2 && wt === WIRE_VARINT && member > 0 && member < 4) temporality = d.int32();
+    else if (f === 3 && wt === WIRE_VARINT && member === 1) monotonic = d.bool();
+    else d.skipType(wt);
   }
   if (points === 0) return;
   try {
@@ -194,13 +192,13 @@ function metric(c: MetricColumns, r: Reader, end: number, scopeIx: number, entry
   m.rows.push(0);
   const table = tableOf(c, member);
   const read = READERS[member]!;
-  r.pos = dataStart;
-  while (r.pos < dataEnd) {
-    const tag = r.uint32();
+  d.pos = dataStart;
+  while (d.pos < dataEnd) {
+    const tag = d.uint32();
     if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) {
-      const e = lenEnd(r);
+      const e = lenEnd(d);
       try {
-        read(r, e, point);
+        read(d, e, point);
         table.push(point, c.rows, metricIx);
         c.rows++;
         entry.rows++;
@@ -208,8 +206,8 @@ function metric(c: MetricColumns, r: Reader, end: number, scopeIx: number, entry
       } catch (err) {
         reject(c.rejections, rejectionReason(err));
       }
-      r.pos = e;
-    } else r.skipType(tag & 7);
+      d.pos = e;
+    } else d.skipType(tag & 7);
   }
   r.pos = end;
 }
@@ -217,28 +215,7 @@ function metric(c: MetricColumns, r: Reader, end: number, scopeIx: number, entry
 /** A ScopeMetrics message (bytes r.pos..end): scope and URL first, then its metrics. */
 function scopeMetrics(c: MetricColumns, r: Reader, end: number, resource: ScopeEntry['resource'], resourceSchemaUrl: string): void {
   const start = r.pos;
-  let scope: ScopePart | null = null;
-  let reason: string | undefined;
-  let url = '';
-  let metrics = 0;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    const f = tag >>> 3;
-    if (f === 1 && (tag & 7) === WIRE_LEN) {
-      const e = lenEnd(r);
-      try {
-        scope = readScope(r, e);
-        reason = undefined;
-      } catch (err) {
-        reason = rejectionReason(err);
-      }
-      r.pos = e;
-    } else if (f === 3 && (tag & 7) === WIRE_LEN) url = stored(readString(r));
-    else {
-      if (f === 2) metrics++;
-      r.skipType(tag & 7);
-    }
-  }
+  const { scope, reason, url, records: metrics } = scopeHeader(r, end);
   if (reason !== undefined) {
     r.pos = start;
     reject(c.rejections, reason, scopeRecords(r, end));
@@ -269,7 +246,7 @@ export function fillMetrics(c: MetricColumns, body: Uint8Array, rejections: Reje
   const saved = c.rejections;
   c.rejections = rejections;
   try {
-    withSurrogates(fromJson, () => fillBody(c, body));
+    readingBody(fromJson, () => fillBody(c, body));
   } finally {
     c.rejections = saved;
   }

@@ -4,7 +4,7 @@
 // metric. The values are those of src/tables/metric-points.ts.
 import { Int32Column, Int64Column, MapColumn, StringColumn } from './columns.ts';
 import { DoubleColumn, DoubleListColumn, Int64ListColumn, StructListColumn } from './nested.ts';
-import { Attributes, fixed64Words, hexIdField, lenEnd, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
+import { Attributes, firstMemberWins, fixed64Words, hexIdField, lenEnd, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
 
 /** A signed 64-bit value given as words, rounded to the nearest double as Number(bigint) rounds it. */
 export function wordsToDouble(lo: number, hi: number): number {
@@ -91,12 +91,12 @@ class ExemplarScratch {
           [lo, hi] = fixed64Words(r);
           continue;
         case 3:
-          if (wt !== WIRE_FIXED64) break;
+          if (wt !== WIRE_FIXED64 || (hasInt && firstMemberWins())) break;
           dbl = f64(r);
           hasInt = false;
           continue;
         case 6:
-          if (wt !== WIRE_FIXED64) break;
+          if (wt !== WIRE_FIXED64 || (dbl !== null && firstMemberWins())) break;
           [intLo, intHi] = fixed64Words(r);
           hasInt = true;
           dbl = null;
@@ -196,12 +196,10 @@ class BucketScratch {
     this.words.length = 0;
   }
 
-  /** A Buckets message at r.pos; a later occurrence replaces an earlier one, as decoding does. */
+  /** A Buckets message at r.pos; a later occurrence is merged in, as decoding does: its offset wins, its counts append. */
   read(r: Reader): void {
     const end = lenEnd(r);
     this.present = true;
-    this.offset = 0;
-    this.words.length = 0;
     while (r.pos < end) {
       const tag = r.uint32();
       const wt = tag & 7;
@@ -286,12 +284,13 @@ export class NumberPoints extends PointTable {
           [p.timeLo, p.timeHi] = fixed64Words(r);
           continue;
         case 4:
-          if (wt !== WIRE_FIXED64) break;
+          // The value oneof: the last member sent wins, or a JSON request's as_double (see firstMemberWins).
+          if (wt !== WIRE_FIXED64 || (hasInt && firstMemberWins())) break;
           dbl = f64(r);
           hasInt = false;
           continue;
         case 6:
-          if (wt !== WIRE_FIXED64) break;
+          if (wt !== WIRE_FIXED64 || (dbl !== null && firstMemberWins())) break;
           [intLo, intHi] = fixed64Words(r);
           hasInt = true;
           dbl = null;

@@ -2,7 +2,7 @@
 // from the wire. Rows refer to their scope by index, and DuckDB joins the
 // values in, so their strings are written to DuckDB once per scope, not per row.
 import { rejectionReason, type Rejections, reject } from '../tables/reject.ts';
-import { Attributes, lenEnd, storedString, WIRE_LEN, type Reader } from './wire.ts';
+import { Attributes, lenEnd, Occurrences, storedString, WIRE_LEN, type Reader } from './wire.ts';
 
 export type MapEntries = [string, string | null][];
 export type ResourcePart = { attributes: MapEntries; droppedAttributesCount: number };
@@ -19,6 +19,48 @@ export type ScopeEntry = {
 };
 
 const scratch = new Attributes();
+const resourceOcc = new Occurrences();
+const scopeOcc = new Occurrences();
+
+/** A message of the occurrences in `occ` (of a field of the message `r` reads), read by `read`; why it rejects otherwise. */
+function readMerged<T>(r: Reader, occ: Occurrences, read: (m: Reader, end: number) => T): { part: T | null; reason: string | undefined } {
+  if (occ.n === 0) return { part: null, reason: undefined };
+  const saved = r.pos;
+  try {
+    const m = occ.open(r);
+    return { part: read(m, occ.end), reason: undefined };
+  } catch (err) {
+    return { part: null, reason: rejectionReason(err) };
+  } finally {
+    r.pos = saved;
+  }
+}
+
+export type ScopeHeader = { scope: ScopePart | null; reason: string | undefined; url: string; records: number };
+
+/**
+ * What a Scope<Signal> message (bytes r.pos..end; fields: 1 scope, 2 records,
+ * 3 schema_url) says besides its records: its scope, merged from every
+ * occurrence as decoding merges them, or why it rejects them all; its URL;
+ * how many record fields it holds. Leaves r.pos at end.
+ */
+export function scopeHeader(r: Reader, end: number): ScopeHeader {
+  scopeOcc.clear();
+  let url = '';
+  let records = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    if (f === 1 && (tag & 7) === WIRE_LEN) scopeOcc.add(r);
+    else if (f === 3 && (tag & 7) === WIRE_LEN) url = storedString(r);
+    else {
+      if (f === 2) records++;
+      r.skipType(tag & 7);
+    }
+  }
+  const { part, reason } = readMerged(r, scopeOcc, readScope);
+  return { scope: part, reason, url, records };
+}
 
 /** Resource message bytes r.pos..end; throws RecordRejected when its attributes cannot be stored. */
 export function readResource(r: Reader, end: number): ResourcePart {
@@ -68,10 +110,10 @@ export function countField(r: Reader, end: number, field: number): number {
 
 /**
  * Visits a Resource<Signal> message (bytes r.pos..end, fields: 1 resource,
- * 2 scopes, 3 schema_url): the resource and URL are read first wherever they
- * sit, then each scope message is handed to `scopeVisit` with its resource. A
- * resource that cannot be stored rejects every record of every scope, as
- * the reference does.
+ * 2 scopes, 3 schema_url): the resource (merged from every occurrence) and
+ * URL are read first wherever they sit, then each scope message is handed to
+ * `scopeVisit` with its resource. A resource that cannot be stored rejects
+ * every record of every scope, as the reference does.
  */
 export function eachResourceScope(
   r: Reader,
@@ -81,24 +123,16 @@ export function eachResourceScope(
   scopeVisit: (r: Reader, scopeEnd: number, resource: ResourcePart | null, resourceSchemaUrl: string) => void,
 ): void {
   const start = r.pos;
-  let resource: ResourcePart | null = null;
-  let reason: string | undefined;
   let url = '';
+  resourceOcc.clear();
   while (r.pos < end) {
     const tag = r.uint32();
     const f = tag >>> 3;
-    if (f === 1 && (tag & 7) === WIRE_LEN) {
-      const e = lenEnd(r);
-      try {
-        resource = readResource(r, e);
-        reason = undefined;
-      } catch (err) {
-        reason = rejectionReason(err);
-      }
-      r.pos = e;
-    } else if (f === 3 && (tag & 7) === WIRE_LEN) url = storedString(r);
+    if (f === 1 && (tag & 7) === WIRE_LEN) resourceOcc.add(r);
+    else if (f === 3 && (tag & 7) === WIRE_LEN) url = storedString(r);
     else r.skipType(tag & 7);
   }
+  const { part: resource, reason } = readMerged(r, resourceOcc, readResource);
   r.pos = start;
   while (r.pos < end) {
     const tag = r.uint32();

@@ -4,10 +4,9 @@
 import { enumName, SPAN_KIND } from '../tables/enums.ts';
 import { rejectionReason, reject, type Rejections } from '../tables/reject.ts';
 import { Int32Column, Int64Column, MapColumn, StringColumn } from './columns.ts';
-import { countField, eachResourceScope, readScope, type ScopeEntry, type ScopePart } from './scopes.ts';
+import { countField, eachResourceScope, scopeHeader, type ScopeEntry } from './scopes.ts';
 import { EventColumn, EventScratch, fixed32, LinkColumn, LinkScratch, StatusScratch } from './spans-parts.ts';
-import { withSurrogates } from './wire-string.ts';
-import { Attributes, fixed64Words, hexIdField, lenEnd, readerOf, storedString, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
+import { Attributes, fixed64Words, hexIdField, lenEnd, readerOf, readingBody, storedString, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
 
 /**
  * Column buffers of one file's span rows, in the layout's column order, plus
@@ -129,28 +128,7 @@ function pushSpan(c: SpanColumns, scopeIx: number): void {
 /** A ScopeSpans message (bytes r.pos..end): scope and URL first, then its spans. */
 function scopeSpans(c: SpanColumns, r: Reader, end: number, resource: ScopeEntry['resource'], resourceSchemaUrl: string): void {
   const start = r.pos;
-  let scope: ScopePart | null = null;
-  let reason: string | undefined;
-  let url = '';
-  let spans = 0;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    const f = tag >>> 3;
-    if (f === 1 && (tag & 7) === WIRE_LEN) {
-      const e = lenEnd(r);
-      try {
-        scope = readScope(r, e);
-        reason = undefined;
-      } catch (err) {
-        reason = rejectionReason(err);
-      }
-      r.pos = e;
-    } else if (f === 3 && (tag & 7) === WIRE_LEN) url = storedString(r);
-    else {
-      if (f === 2) spans++;
-      r.skipType(tag & 7);
-    }
-  }
+  const { scope, reason, url, records: spans } = scopeHeader(r, end);
   if (reason !== undefined) {
     reject(c.rejections, reason, spans);
     return;
@@ -186,7 +164,7 @@ export function fillSpans(c: SpanColumns, body: Uint8Array, rejections: Rejectio
   const saved = c.rejections;
   c.rejections = rejections;
   try {
-    withSurrogates(fromJson, () => fillBody(c, body));
+    readingBody(fromJson, () => fillBody(c, body));
   } finally {
     c.rejections = saved;
   }

@@ -2,11 +2,11 @@
 // 64-bit words without a Long or bigint, ids as hex without a byte copy, and
 // the attribute lists every signal shares.
 import protobuf from 'protobufjs';
-import { readString } from './wire-string.ts';
+import { readString, withSurrogates } from './wire-string.ts';
 import { ATTRIBUTES_PER_MAP_MAX } from '../config/limits.ts';
 import type { KeyValue } from '../otlp/types.ts';
 import { checkKeys } from '../tables/reject.ts';
-import { readKeyValue } from './anyvalue-wire.ts';
+import { origin, readKeyValue } from './anyvalue-wire.ts';
 import { stored } from './columns.ts';
 
 export type Reader = protobuf.Reader;
@@ -16,8 +16,26 @@ export const WIRE_FIXED64 = 1;
 export const WIRE_LEN = 2;
 export const WIRE_FIXED32 = 5;
 
+export { Occurrences } from './occurrences.ts';
+
 export function readerOf(body: Uint8Array): Reader {
   return protobuf.Reader.create(body);
+}
+
+/** Runs `fn` over a staged body: a JSON request's (`fromJson`) reads its strings and oneofs as that form needs. */
+export function readingBody<T>(fromJson: boolean, fn: () => T): T {
+  const saved = origin.json;
+  origin.json = fromJson;
+  try {
+    return withSurrogates(fromJson, fn);
+  } finally {
+    origin.json = saved;
+  }
+}
+
+/** Whether oneof members are chosen as for a JSON request (the first set one) rather than as decoding does (the last). */
+export function firstMemberWins(): boolean {
+  return origin.json;
 }
 
 /** The end offset of the length-delimited field whose length is at r.pos. */
