@@ -10,11 +10,15 @@ import { ATTRIBUTES_PER_MAP_MAX, REQUEST_RENDERED_BYTES_MAX, REQUEST_ROWS_MAX } 
 import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
 import { parseTableName } from '../../src/tables/names.ts';
 import { renderStats } from '../../src/tables/render/job.ts';
+import { renderLogs } from '../../src/tables/render/logs.ts';
+import type { ExportLogsServiceRequest } from '../../src/otlp/types.ts';
 import { expectError, request, type Answer } from '../e2e/http-support.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 const TABLE = 'main.limits.logs';
-/** /healthz while a large legal request renders in slices. */
+/** /healthz while a large legal request renders in slices, on an idle machine. On a busy one the
+ * bound is half of what rendering the same request in one go takes there and then (250-330 ms
+ * idle), which is what a probe would wait behind if the rendering were not sliced. */
 const LIVENESS_MS = 200;
 /** /healthz and the answer itself for requests refused early; decoding them is synchronous, and
  * before these limits they held the process for 4 to 19 s. Generous for a shared, busy machine
@@ -192,10 +196,17 @@ describe('rows one request may produce', () => {
     const records = 40_000;
     const body = logsBody([{ key: 'service.name', value: str('s'.repeat(1400)) }], Array.from({ length: records }, () => ({})));
     const before = await committedRows();
+    const inOneGo = () => {
+      const t0 = performance.now();
+      renderLogs(SIGNAL_TYPES.logs.request.decode(body) as unknown as ExportLogsServiceRequest);
+      return performance.now() - t0;
+    };
+    const oneGoBefore = inOneGo();
     const { answer, slowestMs, probes } = await postWhileProbing(body);
+    const oneGoMs = Math.max(oneGoBefore, inOneGo());
     expect(partialSuccess(answer)).toBeUndefined();
     expect(probes).toBeGreaterThan(1);
-    expect(slowestMs).toBeLessThan(LIVENESS_MS);
+    expect(slowestMs).toBeLessThan(Math.max(LIVENESS_MS, oneGoMs / 2));
     expect(await committedRows()).toBe(before + records);
   });
 });
