@@ -135,8 +135,12 @@ export async function startService(
   }
   // No memory limit: a batch that cannot be loaded would stay staged forever.
   // Flush batches are bounded instead (FLUSH_BYTES_MAX), and so is what DuckDB
-  // keeps cached between them.
-  const db = await openDuckDb({ threads: coresBesideEventLoop(), allocatorCacheLimit: INGEST_DUCKDB_CACHE });
+  // keeps cached between them. With one thread a flush's rows land in the
+  // order they were staged anyway, so DuckDB need not buffer a whole row
+  // group to keep that order (50 MB less per Collector metrics flush); with
+  // more threads order is kept, so files stay the same from run to run.
+  const ingestThreads = coresBesideEventLoop();
+  const db = await openDuckDb({ threads: ingestThreads, allocatorCacheLimit: INGEST_DUCKDB_CACHE, preserveInsertionOrder: ingestThreads > 1 });
   // What is opened is closed in reverse order, on a failed start as on stop.
   const closers: (() => unknown)[] = [() => policyFile?.stop(), () => tokens.close(), () => staging.release(), () => db.close()];
   const closeAll = async () => {

@@ -22,6 +22,12 @@ export type DuckDbOptions = {
    */
   allocatorCacheLimit?: string;
   /**
+   * false lets a COPY write each row group as rows arrive instead of first
+   * buffering the batches it needs to keep them in order (DuckDB's default).
+   * Order without ORDER BY is then kept only by running on one thread.
+   */
+  preserveInsertionOrder?: boolean;
+  /**
    * Confines the instance to files below these directories (and turns off
    * extension loading), then locks the configuration so no statement can lift it.
    */
@@ -148,6 +154,7 @@ function configFrom(options: DuckDbOptions): Record<string, string> {
   }
   if (options.memoryLimit !== undefined) config['memory_limit'] = options.memoryLimit;
   if (options.tempDirectory !== undefined) config['temp_directory'] = options.tempDirectory;
+  if (options.preserveInsertionOrder !== undefined) config['preserve_insertion_order'] = String(options.preserveInsertionOrder);
   if (options.allocatorCacheLimit !== undefined) {
     config['allocator_flush_threshold'] = options.allocatorCacheLimit;
     config['allocator_bulk_deallocation_flush_threshold'] = options.allocatorCacheLimit;

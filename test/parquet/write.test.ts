@@ -161,6 +161,23 @@ describe('under a DuckDB memory limit', () => {
     }
   });
 
+  it('keeps the staged order on one thread with insertion order not preserved, as the ingest instance runs', async () => {
+    const single = await openDuckDb({ threads: 1, preserveInsertionOrder: false });
+    try {
+      expect(await single.all("SELECT current_setting('preserve_insertion_order') AS v")).toEqual([{ v: false }]);
+      const template = logRows()[1] as Row;
+      // Several DuckDB chunks and JSON reader buffers' worth, each row numbered.
+      const rows = Array.from({ length: 30_000 }, (_, i) => ({ ...template, event_name: `e${i}`, body: 'x'.repeat(i % 97) }));
+      const ndjson = path.join(dir, 'ordered.ndjson');
+      const out = path.join(dir, 'ordered.parquet');
+      await fsp.writeFile(ndjson, rowsToNdjson(rows));
+      await writeParquet(single, schemaFor('logs'), ndjson, out, 4096);
+      expect((await readBack(out)).map((r) => r.event_name)).toEqual(rows.map((r) => r.event_name));
+    } finally {
+      single.close();
+    }
+  });
+
   it('bounds a line by its file, within 1 MiB and 256 MiB', () => {
     expect(lineBytesBound(10)).toBe(1024 * 1024);
     expect(lineBytesBound(32 * 1024 * 1024)).toBe(32 * 1024 * 1024 + 1);
