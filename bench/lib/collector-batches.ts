@@ -8,7 +8,7 @@ export const COLLECTOR_LOGS_TABLE = 'main.bench.collector_otel_logs';
 const TABLE_HEADER = 'x-databricks-uc-table-name';
 
 /** Small deterministic generator: the same bodies on every run keep runs comparable. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
@@ -19,12 +19,12 @@ function rng(seed: number): () => number {
   };
 }
 
-type Rand = () => number;
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+export type Rand = () => number;
+export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const hex = (r: Rand, n: number): string => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');
 const uuid = (r: Rand): string => `${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-a${hex(r, 3)}-${hex(r, 12)}`;
-const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
-const int = (key: string, v: number) => ({ key, value: { intValue: v } });
+export const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
+export const int = (key: string, v: number) => ({ key, value: { intValue: v } });
 
 const MODELS = ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5', 'gpt-5-codex', 'gemini-2.5-pro'];
 const TOOLS = ['Read', 'Edit', 'Bash', 'Grep', 'Write', 'WebFetch', 'Glob', 'TodoWrite'];

@@ -2,23 +2,9 @@
 // requests of a session, a few events and an occasional link), for measuring
 // the spans write paths side by side with metrics and logs.
 import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
+import { int, pick, rng, str, type Rand } from './collector-batches.ts';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rand = () => number;
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const idBytes = (r: Rand, n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(r() * 256)));
-const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
-const int = (key: string, v: number) => ({ key, value: { intValue: v } });
 
 const NAMES = ['llm_call', 'tool_call Read', 'tool_call Edit', 'tool_call Bash', 'agent.turn', 'http POST /v1/messages'];
 const MODELS = ['claude-sonnet-4-5', 'gpt-5-codex', 'gemini-2.5-pro'];

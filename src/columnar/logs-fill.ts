@@ -2,11 +2,12 @@
 // one row per log record, the values the reference row form holds
 // (src/tables/flatten-logs.ts), with no decoded message and no row object.
 import { enumName, SEVERITY_NUMBER } from '../tables/enums.ts';
-import { rejectionReason, reject, type Rejections } from '../tables/reject.ts';
+import type { Rejections } from '../tables/reject.ts';
 import { anyValueText } from './anyvalue-wire.ts';
 import { Int32Column, Int64Column, MapColumn, StringColumn, stored } from './columns.ts';
-import { countField, eachResourceScope, scopeHeader, type ScopeEntry } from './scopes.ts';
-import { Attributes, fixed64Words, hexIdField, lenEnd, Occurrences, readerOf, readingBody, storedString, u32le, WIRE_LEN, type Reader } from './wire.ts';
+import type { ScopeEntry } from './scopes.ts';
+import { Attributes, fixed64Words, hexIdField, Occurrences, storedString, u32le, WIRE_LEN, type Reader } from './wire.ts';
+import { fillRecords, type RecordKind } from './record-walk.ts';
 
 /** Column buffers of one file's log rows, in the layout's column order, plus each row's scope. */
 export class LogColumns {
@@ -133,65 +134,9 @@ function pushRecord(c: LogColumns, scopeIx: number): void {
   c.flags.push(rec.flags);
 }
 
-/** A ScopeLogs message (bytes r.pos..end): scope and URL first, then its records. */
-function scopeLogs(c: LogColumns, r: Reader, end: number, resource: ScopeEntry['resource'], resourceSchemaUrl: string): void {
-  const start = r.pos;
-  const { scope, reason, url, records } = scopeHeader(r, end);
-  if (reason !== undefined) {
-    reject(c.rejections, reason, records);
-    return;
-  }
-  if (records === 0) return;
-  const entry: ScopeEntry = { resource, resourceSchemaUrl, scope, scopeSchemaUrl: url, rows: 0 };
-  const ix = c.scopes.length;
-  c.scopes.push(entry);
-  r.pos = start;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 2 && (tag & 7) === WIRE_LEN) {
-      const e = lenEnd(r);
-      try {
-        readRecord(r, e);
-        pushRecord(c, ix);
-        entry.rows++;
-      } catch (err) {
-        reject(c.rejections, rejectionReason(err));
-      }
-      r.pos = e;
-    } else r.skipType(tag & 7);
-  }
-}
+const KIND: RecordKind<LogColumns> = { read: readRecord, push: pushRecord };
 
-/**
- * Appends the rows of one ExportLogsServiceRequest body (validated protobuf,
- * or a JSON request encoded as protobuf: `fromJson`) to `c`; records that
- * cannot be stored are counted in `rejections` (the batch's by default, or a
- * request's own).
- */
+/** Appends the rows of one ExportLogsServiceRequest body to `c` (see fillRecords). */
 export function fillLogs(c: LogColumns, body: Uint8Array, rejections: Rejections = c.rejections, fromJson = false): void {
-  const saved = c.rejections;
-  c.rejections = rejections;
-  try {
-    readingBody(fromJson, () => fillBody(c, body));
-  } finally {
-    c.rejections = saved;
-  }
-}
-
-function fillBody(c: LogColumns, body: Uint8Array): void {
-  const r = readerOf(body);
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) {
-      const end = lenEnd(r);
-      eachResourceScope(
-        r,
-        end,
-        c.rejections,
-        (rr, e) => countField(rr, e, 2),
-        (rr, e, resource, url) => scopeLogs(c, rr, e, resource, url),
-      );
-      r.pos = end;
-    } else r.skipType(tag & 7);
-  }
+  fillRecords(c, KIND, body, rejections, fromJson);
 }

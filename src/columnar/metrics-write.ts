@@ -4,23 +4,17 @@
 // another; DuckDB builds the five struct columns, NULL where a row is of
 // another type, joins the shared values in and writes the rows in the order
 // they were filled. Stats come from the filler, so the file is not read back.
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { DuckDBDataChunk } from '@duckdb/node-api';
-import duckdb from '@duckdb/node-bindings';
-import { fsyncDir, fsyncFile } from '../delta/fsync.ts';
-import { withConnection, type Connection, type Db } from '../duckdb/db.ts';
+import { withConnection, type Db } from '../duckdb/db.ts';
+import { appendColumns, appendScopes, durableFile, leafOf } from './append.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import type { WrittenFile } from '../parquet/write.ts';
 import { duckdbType, quoteIdent, schemaFor, type ColumnType, type Field } from '../tables/schema.ts';
-import { compareCodePoints, Int32Column, Int64Column, StringColumn } from './columns.ts';
+import { compareCodePoints, StringColumn } from './columns.ts';
 import type { MetricColumns, PointColumn } from './metrics-fill.ts';
 import type { ExponentialPoints } from './metrics-points.ts';
-import { DoubleColumn, writeAny, type AnyColumn } from './nested.ts';
-import { scopeLeaf, scopeValues } from './scope-stats.ts';
-import type { ScopeEntry } from './scopes.ts';
+import { type AnyColumn } from './nested.ts';
+import { scopeLeaf } from './scope-stats.ts';
 import { statsFromLeaves, type LeafStats } from './stats.ts';
-import { CHUNK_ROWS } from './vectors.ts';
 
 const POINT_COLUMNS: readonly PointColumn[] = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'];
 /** Struct fields that are the metric's, not the point's. */
@@ -72,47 +66,6 @@ function structExpr(column: PointColumn, type: ColumnType): string {
     return `${sqlString(f.name)}: ${e}`;
   });
   return `CAST({${parts.join(', ')}} AS ${duckdbType(type)})`;
-}
-
-async function appendColumns(conn: Connection, table: string, cols: readonly AnyColumn[], rows: number): Promise<void> {
-  const appender = await conn.appender(table, 'main', 'temp');
-  try {
-    const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
-    const chunk = DuckDBDataChunk.create(types);
-    for (let from = 0; from < rows; from += CHUNK_ROWS) {
-      const n = Math.min(CHUNK_ROWS, rows - from);
-      duckdb.data_chunk_reset(chunk.chunk);
-      for (let i = 0; i < cols.length; i++) writeAny(duckdb.data_chunk_get_vector(chunk.chunk, i), cols[i] as AnyColumn, from, n);
-      duckdb.data_chunk_set_size(chunk.chunk, n);
-      appender.appendDataChunk(chunk);
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
-}
-
-async function appendScopes(conn: Connection, table: string, scopes: readonly ScopeEntry[]): Promise<void> {
-  const appender = await conn.appender(table, 'main', 'temp');
-  try {
-    const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
-    for (let from = 0; from < scopes.length; from += CHUNK_ROWS) {
-      const part = scopes.slice(from, from + CHUNK_ROWS);
-      const chunk = DuckDBDataChunk.create(types, part.length);
-      chunk.setRows(part.map((s, i) => [from + i, ...scopeValues(s)]));
-      appender.appendDataChunk(chunk);
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
-}
-
-function leafOf(col: AnyColumn): LeafStats {
-  if (col instanceof StringColumn) return { nulls: col.nulls, min: col.min, max: col.max };
-  if (col instanceof Int64Column || col instanceof Int32Column) return { nulls: 0, min: col.min, max: col.max };
-  if (col instanceof DoubleColumn) return { nulls: col.nulls, min: col.min, max: col.max, nonFinite: col.nonFinite };
-  return { nulls: 0 };
 }
 
 /** A shared metric column's figures, each metric weighted by the rows it wrote. */
@@ -202,8 +155,8 @@ export async function writeMetricColumns(
       return `m.${q}`;
     })
     .join(', ');
-  try {
-    await runDuckDb(() =>
+  const size = await durableFile(outPath, () =>
+    runDuckDb(() =>
       withConnection(db, async (conn) => {
         await conn.run(`CREATE TEMP TABLE ${name('scopes')} (ix INTEGER, ${scopeDdl})`);
         await conn.run(`CREATE TEMP TABLE ${name('metrics')} (${metricDdl})`);
@@ -223,15 +176,9 @@ export async function writeMetricColumns(
         );
         for (const t of [...POINT_COLUMNS, 'metrics', 'scopes']) await conn.run(`DROP TABLE ${name(t)}`);
       }),
-    );
-    await fsyncFile(outPath);
-    await fsyncDir(path.dirname(outPath));
-    const { size } = await fsp.stat(outPath);
-    return { size, numRecords: c.rows, stats: statsOf(c) };
-  } catch (e) {
-    await fsp.rm(outPath, { force: true });
-    throw e;
-  }
+    ),
+  );
+  return { size, numRecords: c.rows, stats: statsOf(c) };
 }
 
 

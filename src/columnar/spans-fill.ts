@@ -2,11 +2,12 @@
 // buffers: one row per span, the values the reference row form holds
 // (src/tables/flatten-spans.ts), with no decoded message and no row object.
 import { enumName, SPAN_KIND } from '../tables/enums.ts';
-import { rejectionReason, reject, type Rejections } from '../tables/reject.ts';
+import type { Rejections } from '../tables/reject.ts';
 import { Int32Column, Int64Column, MapColumn, StringColumn } from './columns.ts';
-import { countField, eachResourceScope, scopeHeader, type ScopeEntry } from './scopes.ts';
+import type { ScopeEntry } from './scopes.ts';
 import { EventColumn, EventScratch, fixed32, LinkColumn, LinkScratch, StatusScratch } from './spans-parts.ts';
-import { Attributes, fixed64Words, hexIdField, lenEnd, readerOf, readingBody, storedString, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
+import { Attributes, fixed64Words, hexIdField, storedString, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
+import { fillRecords, type RecordKind } from './record-walk.ts';
 
 /**
  * Column buffers of one file's span rows, in the layout's column order, plus
@@ -125,65 +126,9 @@ function pushSpan(c: SpanColumns, scopeIx: number): void {
   c.status_code.push(code);
 }
 
-/** A ScopeSpans message (bytes r.pos..end): scope and URL first, then its spans. */
-function scopeSpans(c: SpanColumns, r: Reader, end: number, resource: ScopeEntry['resource'], resourceSchemaUrl: string): void {
-  const start = r.pos;
-  const { scope, reason, url, records: spans } = scopeHeader(r, end);
-  if (reason !== undefined) {
-    reject(c.rejections, reason, spans);
-    return;
-  }
-  if (spans === 0) return;
-  const entry: ScopeEntry = { resource, resourceSchemaUrl, scope, scopeSchemaUrl: url, rows: 0 };
-  const ix = c.scopes.length;
-  c.scopes.push(entry);
-  r.pos = start;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 2 && (tag & 7) === WIRE_LEN) {
-      const e = lenEnd(r);
-      try {
-        readSpan(r, e);
-        pushSpan(c, ix);
-        entry.rows++;
-      } catch (err) {
-        reject(c.rejections, rejectionReason(err));
-      }
-      r.pos = e;
-    } else r.skipType(tag & 7);
-  }
-}
+const KIND: RecordKind<SpanColumns> = { read: readSpan, push: pushSpan };
 
-/**
- * Appends the rows of one ExportTraceServiceRequest body (validated protobuf,
- * or a JSON request encoded as protobuf: `fromJson`) to `c`; spans that
- * cannot be stored are counted in `rejections` (the batch's by default, or a
- * request's own).
- */
+/** Appends the rows of one ExportTraceServiceRequest body to `c` (see fillRecords). */
 export function fillSpans(c: SpanColumns, body: Uint8Array, rejections: Rejections = c.rejections, fromJson = false): void {
-  const saved = c.rejections;
-  c.rejections = rejections;
-  try {
-    readingBody(fromJson, () => fillBody(c, body));
-  } finally {
-    c.rejections = saved;
-  }
-}
-
-function fillBody(c: SpanColumns, body: Uint8Array): void {
-  const r = readerOf(body);
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) {
-      const end = lenEnd(r);
-      eachResourceScope(
-        r,
-        end,
-        c.rejections,
-        (rr, e) => countField(rr, e, 2),
-        (rr, e, resource, url) => scopeSpans(c, rr, e, resource, url),
-      );
-      r.pos = end;
-    } else r.skipType(tag & 7);
-  }
+  fillRecords(c, KIND, body, rejections, fromJson);
 }

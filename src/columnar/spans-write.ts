@@ -3,22 +3,15 @@
 // vectors), the shared resource and scope values once per scope into a second
 // table, and DuckDB joins them while it writes the file with the layout's
 // types. The stats come from the filler, so the file is not read back.
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { DuckDBDataChunk } from '@duckdb/node-api';
-import duckdb from '@duckdb/node-bindings';
-import { fsyncDir, fsyncFile } from '../delta/fsync.ts';
-import { withConnection, type Connection, type Db } from '../duckdb/db.ts';
+import { withConnection, type Db } from '../duckdb/db.ts';
+import { appendColumns, appendScopes, durableFile, leafOf } from './append.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import type { WrittenFile } from '../parquet/write.ts';
 import { duckdbType, quoteIdent, schemaFor, type Field } from '../tables/schema.ts';
-import { Int32Column, Int64Column, StringColumn } from './columns.ts';
-import { writeAny, type AnyColumn } from './nested.ts';
-import { scopeLeaf, scopeValues } from './scope-stats.ts';
-import type { ScopeEntry } from './scopes.ts';
+import { type AnyColumn } from './nested.ts';
+import { scopeLeaf } from './scope-stats.ts';
 import type { SpanColumns } from './spans-fill.ts';
-import { statsFromLeaves, type LeafStats } from './stats.ts';
-import { CHUNK_ROWS } from './vectors.ts';
+import { statsFromLeaves } from './stats.ts';
 
 const URL_COLUMN = 'span_schema_url';
 /** The columns every row of a scope shares, joined in from the scopes table. */
@@ -30,47 +23,6 @@ function columnOf(c: SpanColumns, name: string): AnyColumn {
   const col = (c as unknown as Record<string, AnyColumn>)[name];
   if (col === undefined) throw new Error(`no column buffer for ${name}`);
   return col;
-}
-
-function leafStats(col: AnyColumn): LeafStats {
-  if (col instanceof StringColumn) return { nulls: col.nulls, min: col.min, max: col.max };
-  if (col instanceof Int64Column || col instanceof Int32Column) return { nulls: 0, min: col.min, max: col.max };
-  // Maps and lists: an empty attribute, event or link list is empty, never NULL.
-  return { nulls: 0 };
-}
-
-async function appendColumns(conn: Connection, table: string, cols: readonly AnyColumn[], rows: number): Promise<void> {
-  const appender = await conn.appender(table, 'main', 'temp');
-  try {
-    const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
-    const chunk = DuckDBDataChunk.create(types);
-    for (let from = 0; from < rows; from += CHUNK_ROWS) {
-      const n = Math.min(CHUNK_ROWS, rows - from);
-      duckdb.data_chunk_reset(chunk.chunk);
-      for (let i = 0; i < cols.length; i++) writeAny(duckdb.data_chunk_get_vector(chunk.chunk, i), cols[i] as AnyColumn, from, n);
-      duckdb.data_chunk_set_size(chunk.chunk, n);
-      appender.appendDataChunk(chunk);
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
-}
-
-async function appendScopes(conn: Connection, table: string, scopes: readonly ScopeEntry[]): Promise<void> {
-  const appender = await conn.appender(table, 'main', 'temp');
-  try {
-    const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
-    for (let from = 0; from < scopes.length; from += CHUNK_ROWS) {
-      const part = scopes.slice(from, from + CHUNK_ROWS);
-      const chunk = DuckDBDataChunk.create(types, part.length);
-      chunk.setRows(part.map((s, i) => [from + i, ...scopeValues(s)]));
-      appender.appendDataChunk(chunk);
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
 }
 
 /**
@@ -88,7 +40,7 @@ function statsOf(c: SpanColumns): string {
     const shared = scopeLeaf(c.scopes, p, URL_COLUMN);
     if (shared !== undefined) return shared;
     const [top, child] = p as [string, string | undefined];
-    return leafStats(columnOf(c, top === 'status' ? `status_${child as string}` : top));
+    return leafOf(columnOf(c, top === 'status' ? `status_${child as string}` : top));
   });
 }
 
@@ -113,8 +65,8 @@ export async function writeSpanColumns(
   const select = schema.columns
     .map((f) => (f.name === 'status' ? statusExpr(f) : `${SHARED.includes(f.name) ? 's' : 'r'}.${quoteIdent(f.name)}`))
     .join(', ');
-  try {
-    await runDuckDb(() =>
+  const size = await durableFile(outPath, () =>
+    runDuckDb(() =>
       withConnection(db, async (conn) => {
         await conn.run(`CREATE TEMP TABLE ${rowsTable} (scope_ix INTEGER, ${typed(own)}, status_message VARCHAR, status_code VARCHAR)`);
         await conn.run(`CREATE TEMP TABLE ${scopesTable} (ix INTEGER, ${typed(shared)})`);
@@ -126,13 +78,7 @@ export async function writeSpanColumns(
             `TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
         );
       }),
-    );
-    await fsyncFile(outPath);
-    await fsyncDir(path.dirname(outPath));
-    const { size } = await fsp.stat(outPath);
-    return { size, numRecords: c.rows, stats: statsOf(c) };
-  } catch (e) {
-    await fsp.rm(outPath, { force: true });
-    throw e;
-  }
+    ),
+  );
+  return { size, numRecords: c.rows, stats: statsOf(c) };
 }

@@ -17,7 +17,8 @@ import { writeParquet } from '../../src/parquet/write.ts';
 import type { Rejections } from '../../src/tables/reject.ts';
 import type { RenderResult } from '../../src/tables/render/job.ts';
 import { schemaFor, type TableKind } from '../../src/tables/schema.ts';
-import { normalise } from '../golden/golden.ts';
+import { normalise, readGolden } from '../golden/golden.ts';
+import { readParquetFile } from '../support/parquet-read.ts';
 
 export type Input = Uint8Array | { json: Uint8Array };
 type Landed = { rows: unknown[]; stats: string; rejected: number; reasons: string[]; layout?: unknown };
@@ -105,7 +106,43 @@ export function harness<C>(p: Path<C>, db: () => Db, dir: () => string) {
     return ref.rows.length;
   }
 
-  return { expectSame, stagedForm, protoOf, nextName: () => path.join(dir(), `${n++}.golden.parquet`) };
+  /**
+   * Each recorded run's exports of one table through the columnar path, read
+   * back with the golden corpus's own Parquet reader: every row must be one
+   * of the run's golden rows. Returns the rows checked and the golden rows of
+   * this kind, which the caller holds equal.
+   */
+  async function goldenRows(runs: Map<string, { table: string; input: Input }[]>): Promise<{ checked: number; golden: number }> {
+    let checked = 0;
+    let golden = 0;
+    for (const [run, inputs] of runs) {
+      const [client, name] = run.split('/') as [string, string];
+      const lines = (readGolden(client, name) ?? '').split('\n').filter(Boolean);
+      golden += lines.filter((l) => (JSON.parse(l) as { table: string }).table.endsWith(`_otel_${p.kind}`)).length;
+      const known = new Set(lines);
+      for (const table of new Set(inputs.map((x) => x.table))) {
+        const c = p.newColumns();
+        for (const x of inputs.filter((y) => y.table === table)) {
+          if (x.input instanceof Uint8Array) p.fill(c, x.input);
+          else p.fill(c, stagedForm(x.input.json), undefined, true);
+        }
+        if (p.rows(c) === 0) continue;
+        const out = path.join(dir(), `${n++}.golden.parquet`);
+        await p.write(db(), c, out);
+        const problems: string[] = [];
+        const contents = await readParquetFile(await fsp.readFile(out), schemaFor(p.kind).columns, out, problems);
+        expect(problems).toEqual([]);
+        for (const row of contents!.rows!) {
+          const line = JSON.stringify({ table, row: normalise(row) });
+          expect(known.has(line), `${run} ${table}: ${line.slice(0, 300)}`).toBe(true);
+          checked++;
+        }
+      }
+    }
+    return { checked, golden };
+  }
+
+  return { expectSame, stagedForm, protoOf, goldenRows, nextName: () => path.join(dir(), `${n++}.case.parquet`) };
 }
 
 export async function tempDir(prefix: string): Promise<string> {

@@ -9,10 +9,7 @@ import { MetricColumns, fillMetrics } from '../../src/columnar/metrics-fill.ts';
 import { writeMetricColumns } from '../../src/columnar/metrics-write.ts';
 import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
 import { renderMetrics } from '../../src/tables/render/metrics.ts';
-import { schemaFor } from '../../src/tables/schema.ts';
-import { normalise, readGolden } from '../golden/golden.ts';
 import { loadCaptures } from '../support/fixtures.ts';
-import { readParquetFile } from '../support/parquet-read.ts';
 import { harness, tempDir, type Input } from './differential.ts';
 import { randomMetricsRequest } from './random-metrics.ts';
 import { rng } from './random-logs.ts';
@@ -66,34 +63,9 @@ describe('columnar metrics path equals the reference', () => {
       runs.set(key, [...(runs.get(key) ?? []), { table, input: isJson(c) ? { json: c.body } : c.body }]);
     }
     expect(runs.size).toBeGreaterThan(3);
-    let checked = 0;
-    let goldenRows = 0;
-    for (const [run, inputs] of runs) {
-      const [client, name] = run.split('/') as [string, string];
-      const lines = (readGolden(client, name) ?? '').split('\n').filter(Boolean);
-      goldenRows += lines.filter((l) => (JSON.parse(l) as { table: string }).table.endsWith('_otel_metrics')).length;
-      const golden = new Set(lines);
-      for (const table of new Set(inputs.map((x) => x.table))) {
-        const c = new MetricColumns();
-        for (const x of inputs.filter((y) => y.table === table)) {
-          if (x.input instanceof Uint8Array) fillMetrics(c, x.input);
-          else fillMetrics(c, h.stagedForm(x.input.json), undefined, true);
-        }
-        if (c.rows === 0) continue;
-        const out = h.nextName();
-        await writeMetricColumns(db, c, out);
-        const problems: string[] = [];
-        const contents = await readParquetFile(await fsp.readFile(out), schemaFor('metrics').columns, out, problems);
-        expect(problems).toEqual([]);
-        for (const row of contents!.rows!) {
-          const line = JSON.stringify({ table, row: normalise(row) });
-          expect(golden.has(line), `${run} ${table}: ${line.slice(0, 300)}`).toBe(true);
-          checked++;
-        }
-      }
-    }
+    const { checked, golden } = await h.goldenRows(runs);
     // Every golden metric row, no more and no fewer.
-    expect(checked).toBe(goldenRows);
+    expect(checked).toBe(golden);
     expect(checked).toBeGreaterThan(40);
   });
 

@@ -8,11 +8,8 @@ import { writeSpanColumns } from '../../src/columnar/spans-write.ts';
 import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
 import { SPAN_KIND } from '../../src/tables/enums.ts';
 import { renderSpans } from '../../src/tables/render/spans.ts';
-import { schemaFor } from '../../src/tables/schema.ts';
 import { targetOf } from '../e2e/replay-all.ts';
-import { normalise, readGolden } from '../golden/golden.ts';
 import { loadCaptures } from '../support/fixtures.ts';
-import { readParquetFile } from '../support/parquet-read.ts';
 import { harness, tempDir, type Input } from './differential.ts';
 import { rng } from './random-logs.ts';
 import { randomSpansRequest, spansBatch } from './random-spans.ts';
@@ -60,34 +57,9 @@ describe('columnar spans path equals the reference', () => {
       const key = `${c.client}/${c.run}`;
       runs.set(key, [...(runs.get(key) ?? []), { table: targetOf(c).table, input: inputOf(c) }]);
     }
-    let checked = 0;
-    let goldenRows = 0;
-    for (const [run, inputs] of runs) {
-      const [client, name] = run.split('/') as [string, string];
-      const lines = (readGolden(client, name) ?? '').split('\n').filter(Boolean);
-      goldenRows += lines.filter((l) => (JSON.parse(l) as { table: string }).table.endsWith('_otel_spans')).length;
-      const golden = new Set(lines);
-      for (const table of new Set(inputs.map((x) => x.table))) {
-        const c = new SpanColumns();
-        for (const x of inputs.filter((y) => y.table === table)) {
-          if (x.input instanceof Uint8Array) fillSpans(c, x.input);
-          else fillSpans(c, h.stagedForm(x.input.json), undefined, true);
-        }
-        if (c.rows === 0) continue;
-        const out = h.nextName();
-        await writeSpanColumns(db, c, out);
-        const problems: string[] = [];
-        const contents = await readParquetFile(await fsp.readFile(out), schemaFor('spans').columns, out, problems);
-        expect(problems).toEqual([]);
-        for (const row of contents!.rows!) {
-          const line = JSON.stringify({ table, row: normalise(row) });
-          expect(golden.has(line), `${run} ${table}: ${line.slice(0, 300)}`).toBe(true);
-          checked++;
-        }
-      }
-    }
+    const { checked, golden } = await h.goldenRows(runs);
     // Every golden span row, no more and no fewer.
-    expect(checked).toBe(goldenRows);
+    expect(checked).toBe(golden);
     expect(checked).toBeGreaterThan(0);
   });
 
