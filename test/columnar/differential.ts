@@ -7,8 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { expect } from 'vitest';
-import type { Db } from '../../src/duckdb/db.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { fillLogs, LogColumns } from '../../src/columnar/logs-fill.ts';
+import { writeLogColumns } from '../../src/columnar/logs-write.ts';
+import { fillMetrics, MetricColumns } from '../../src/columnar/metrics-fill.ts';
+import { writeMetricColumns } from '../../src/columnar/metrics-write.ts';
+import { fillSpans, SpanColumns } from '../../src/columnar/spans-fill.ts';
+import { writeSpanColumns } from '../../src/columnar/spans-write.ts';
+import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
 import { decodeRequest } from '../../src/otlp/codec.ts';
 import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
 import type { Signal } from '../../src/otlp/types.ts';
@@ -16,6 +22,9 @@ import type { WrittenFile } from '../../src/parquet/write.ts';
 import { writeParquet } from '../../src/parquet/write.ts';
 import type { Rejections } from '../../src/tables/reject.ts';
 import type { RenderResult } from '../../src/tables/render/job.ts';
+import { renderLogs } from '../../src/tables/render/logs.ts';
+import { renderMetrics } from '../../src/tables/render/metrics.ts';
+import { renderSpans } from '../../src/tables/render/spans.ts';
 import { schemaFor, type TableKind } from '../../src/tables/schema.ts';
 import { normalise, readGolden } from '../golden/golden.ts';
 import { readParquetFile } from '../support/parquet-read.ts';
@@ -147,4 +156,34 @@ export function harness<C>(p: Path<C>, db: () => Db, dir: () => string) {
 
 export async function tempDir(prefix: string): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * The harness of each signal, over one DuckDB (one thread, as the ingest
+ * instance has on two cores) and one folder, opened before and closed after
+ * the calling file's tests.
+ */
+export function harnesses(prefix: string) {
+  let db: Db;
+  let dir: string;
+  beforeAll(async () => {
+    db = await openDuckDb({ threads: 1 });
+    dir = await tempDir(prefix);
+  });
+  afterAll(async () => {
+    db.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+  const dbOf = () => db;
+  const dirOf = () => dir;
+  return {
+    db: dbOf,
+    logs: harness({ kind: 'logs', signal: 'logs', render: renderLogs as never, newColumns: () => new LogColumns(), fill: fillLogs, write: writeLogColumns, rows: (c) => c.rows }, dbOf, dirOf),
+    metrics: harness(
+      { kind: 'metrics', signal: 'metrics', render: renderMetrics as never, newColumns: () => new MetricColumns(), fill: fillMetrics, write: writeMetricColumns, rows: (c) => c.rows },
+      dbOf,
+      dirOf,
+    ),
+    traces: harness({ kind: 'spans', signal: 'traces', render: renderSpans as never, newColumns: () => new SpanColumns(), fill: fillSpans, write: writeSpanColumns, rows: (c) => c.rows }, dbOf, dirOf),
+  };
 }

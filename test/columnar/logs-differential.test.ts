@@ -1,111 +1,15 @@
 // The columnar logs path against the reference (decode with protobufjs,
 // render NDJSON, DuckDB read_ndjson COPY, stats read back from the file):
 // the same rows value for value, the same stats JSON, the same rejections.
-import { promises as fsp } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collectorRequests } from '../../bench/lib/collector-batches.ts';
 import { LogColumns, fillLogs } from '../../src/columnar/logs-fill.ts';
-import { writeLogColumns } from '../../src/columnar/logs-write.ts';
-import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
-import { decodeRequest } from '../../src/otlp/codec.ts';
 import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
-import type { ExportLogsServiceRequest } from '../../src/otlp/types.ts';
-import { writeParquet } from '../../src/parquet/write.ts';
-import { renderLogs } from '../../src/tables/render/logs.ts';
-import { schemaFor } from '../../src/tables/schema.ts';
-import { normalise, readGolden } from '../golden/golden.ts';
-import { readParquetFile } from '../support/parquet-read.ts';
+import { harnesses, type Input } from './differential.ts';
 import { loadCaptures } from '../support/fixtures.ts';
 import { randomLogsRequest, rng } from './random-logs.ts';
 
-let db: Db;
-let dir: string;
-let n = 0;
-beforeAll(async () => {
-  db = await openDuckDb({ threads: 1 });
-  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'columnar-logs-'));
-});
-afterAll(async () => {
-  db.close();
-  await fsp.rm(dir, { recursive: true, force: true });
-});
-
-const readRows = async (file: string) => (await parquetReadObjects({ file: await asyncBufferFromFile(file), compressors })).map((r) => normalise(r));
-
-type Landed = { rows: unknown[]; stats: string; rejected: number; reasons: string[]; layout?: unknown };
-
-/** The file's Parquet schema and each column chunk's codec: what a reader sees besides the values. */
-async function layoutOf(file: string): Promise<unknown> {
-  const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
-  return {
-    schema: meta.schema.map((e) => ({ ...e, field_id: undefined })),
-    codecs: [...new Set(meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)))],
-  };
-}
-
-type Input = Uint8Array | { json: Uint8Array };
-
-/** The reference: each body decoded and rendered as the service does at acceptance, all lines into one file. */
-async function reference(bodies: Input[]): Promise<Landed> {
-  const parts: Buffer[] = [];
-  let rejected = 0;
-  const reasons: string[] = [];
-  for (const b of bodies) {
-    const decoded = b instanceof Uint8Array ? decodeRequest('logs', b, 'protobuf') : decodeRequest('logs', b.json, 'json');
-    const res = renderLogs(decoded as ExportLogsServiceRequest);
-    if (res.ndjson) parts.push(res.ndjson);
-    rejected += res.rejected;
-    reasons.push(...res.rejectReasons);
-  }
-  if (parts.length === 0) return { rows: [], stats: '', rejected, reasons };
-  const ndjson = path.join(dir, `${n}.ndjson`);
-  const out = path.join(dir, `${n++}.ref.parquet`);
-  await fsp.writeFile(ndjson, Buffer.concat(parts));
-  const w = await writeParquet(db, schemaFor('logs'), ndjson, out);
-  return { rows: await readRows(out), stats: w.stats, rejected, reasons, layout: await layoutOf(out) };
-}
-
-/** A JSON request as it would be staged: decoded once, encoded as protobuf. */
-const stagedForm = (json: Uint8Array): Uint8Array => SIGNAL_TYPES.logs.request.encode(decodeRequest('logs', json, 'json') as never).finish();
-
-async function columnar(bodies: Input[]): Promise<Landed> {
-  const c = new LogColumns();
-  let rejected = 0;
-  const reasons: string[] = [];
-  for (const b of bodies) {
-    const own = { rejected: 0, rejectReasons: [] as string[] };
-    if (b instanceof Uint8Array) fillLogs(c, b, own);
-    else fillLogs(c, stagedForm(b.json), own, true);
-    rejected += own.rejected;
-    reasons.push(...own.rejectReasons);
-  }
-  if (c.rows === 0) return { rows: [], stats: '', rejected, reasons };
-  const out = path.join(dir, `${n++}.col.parquet`);
-  const w = await writeLogColumns(db, c, out);
-  expect(w.numRecords).toBe(c.rows);
-  return { rows: await readRows(out), stats: w.stats, rejected, reasons, layout: await layoutOf(out) };
-}
-
-async function expectSame(bodies: Input[]): Promise<number> {
-  const [ref, col] = [await reference(bodies), await columnar(bodies)];
-  expect(col.rows.length).toBe(ref.rows.length);
-  for (let i = 0; i < ref.rows.length; i++) expect(col.rows[i], `row ${i}`).toEqual(ref.rows[i]);
-  expect(col.stats).toBe(ref.stats);
-  expect(col.rejected).toBe(ref.rejected);
-  expect(col.reasons).toEqual(ref.reasons);
-  expect(col.layout).toEqual(ref.layout);
-  if (ref.layout !== undefined) expect((ref.layout as { codecs: string[] }).codecs).toEqual(['ZSTD']);
-  return ref.rows.length;
-}
-
-const protoOf = (obj: object): Uint8Array => {
-  const t = SIGNAL_TYPES.logs.request;
-  return t.encode(t.fromObject(obj)).finish();
-};
+const h = harnesses('columnar-logs-').logs;
 
 describe('columnar logs path equals the reference', () => {
   it('on every recorded client logs export (JSON ones as the protobuf they become)', async () => {
@@ -114,7 +18,7 @@ describe('columnar logs path equals the reference', () => {
     let rows = 0;
     for (const c of captures) {
       const json = (c.headers['content-type'] ?? '').includes('json');
-      rows += await expectSame([json ? { json: c.body } : c.body]);
+      rows += await h.expectSame([json ? { json: c.body } : c.body]);
     }
     expect(rows).toBeGreaterThan(0);
   });
@@ -129,33 +33,9 @@ describe('columnar logs path equals the reference', () => {
       runs.set(key, [...(runs.get(key) ?? []), { table, input: json ? { json: c.body } : c.body }]);
     }
     expect(runs.size).toBeGreaterThan(3);
-    let checked = 0;
-    let goldenLogRows = 0;
-    for (const [run, captures] of runs) {
-      const [client, name] = run.split('/') as [string, string];
-      const lines = (readGolden(client, name) ?? '').split('\n').filter(Boolean);
-      goldenLogRows += lines.filter((l) => (JSON.parse(l) as { table: string }).table.endsWith('_otel_logs')).length;
-      const golden = new Set(lines);
-      for (const table of new Set(captures.map((x) => x.table))) {
-        const c = new LogColumns();
-        for (const x of captures.filter((y) => y.table === table)) {
-          if (x.input instanceof Uint8Array) fillLogs(c, x.input);
-          else fillLogs(c, stagedForm(x.input.json), undefined, true);
-        }
-        if (c.rows === 0) continue;
-        const out = path.join(dir, `${n++}.golden.parquet`);
-        await writeLogColumns(db, c, out);
-        const problems: string[] = [];
-        const contents = await readParquetFile(await fsp.readFile(out), schemaFor('logs').columns, out, problems);
-        expect(problems).toEqual([]);
-        for (const row of contents!.rows!) {
-          expect(golden.has(JSON.stringify({ table, row: normalise(row) })), `${run} ${table}: ${JSON.stringify(normalise(row)).slice(0, 300)}`).toBe(true);
-          checked++;
-        }
-      }
-    }
+    const { checked, golden } = await h.goldenRows(runs);
     // Every golden log row, no more and no fewer.
-    expect(checked).toBe(goldenLogRows);
+    expect(checked).toBe(golden);
     expect(checked).toBeGreaterThan(40);
   });
 
@@ -163,20 +43,20 @@ describe('columnar logs path equals the reference', () => {
     const bodies = loadCaptures()
       .filter((c) => c.signal === 'logs' && !(c.headers['content-type'] ?? '').includes('json'))
       .map((c) => c.body);
-    expect(await expectSame(bodies)).toBeGreaterThan(0);
+    expect(await h.expectSame(bodies)).toBeGreaterThan(0);
   });
 
   it('on Collector-size batches spanning several data chunks', async () => {
     const bodies = collectorRequests('logs', 2, 2000).map((r) => r.body);
-    expect(await expectSame(bodies)).toBe(4000);
+    expect(await h.expectSame(bodies)).toBe(4000);
   });
 
   it('on 300 seeded random requests, 30 per file', async () => {
     const r = rng(20261202);
     let rows = 0;
     for (let f = 0; f < 10; f++) {
-      const bodies = Array.from({ length: 30 }, () => protoOf(randomLogsRequest(r)));
-      rows += await expectSame(bodies);
+      const bodies = Array.from({ length: 30 }, () => h.protoOf(randomLogsRequest(r)));
+      rows += await h.expectSame(bodies);
     }
     expect(rows).toBeGreaterThan(1000);
   });
@@ -212,7 +92,7 @@ describe('columnar logs path equals the reference', () => {
       };
       return { json: Buffer.from(JSON.stringify(request)) };
     });
-    expect(await expectSame(bodies)).toBeGreaterThan(0);
+    expect(await h.expectSame(bodies)).toBeGreaterThan(0);
   });
 
   it('cannot stage a long string with a lone surrogate through protobufjs: its writer replaces it', () => {
@@ -228,7 +108,7 @@ describe('columnar logs path equals the reference', () => {
   });
 
   it('rejects a record with a repeated attribute key and keeps its neighbours', async () => {
-    const body = protoOf({
+    const body = h.protoOf({
       resourceLogs: [
         {
           scopeLogs: [
@@ -247,6 +127,6 @@ describe('columnar logs path equals the reference', () => {
     fillLogs(c, body);
     expect(c.event_name.values).toEqual(['kept-1', 'kept-2']);
     expect(c.rejections.rejected).toBe(1);
-    await expectSame([body]);
+    await h.expectSame([body]);
   });
 });

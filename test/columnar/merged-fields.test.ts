@@ -6,14 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
 import type { Signal } from '../../src/otlp/types.ts';
-import { expectSameMeaning, harnesses, int, kv, referenceOf, str } from './merged-setup.ts';
+import { harnesses } from './differential.ts';
+import { expectSameMeaning, int, kv, referenceOf, str } from './merged-setup.ts';
 import { rng } from './random-logs.ts';
 import { randomMetricsRequest } from './random-metrics.ts';
 import { randomLogsRequest } from './random-logs.ts';
 import { randomSpansRequest } from './random-spans.ts';
 import { cat, enc, field, splitSingulars } from './wire-split.ts';
 
-const h = harnesses();
+const h = harnesses('columnar-merged-');
 
 const resource = (o: object) => enc('resource.v1.Resource', o);
 const scope = (o: object) => enc('common.v1.InstrumentationScope', o);

@@ -1,10 +1,11 @@
 // Singular message fields of metrics and spans sent more than once: read as
 // the one message decoding merges them into (see merged-fields.test.ts).
 import { describe, expect, it } from 'vitest';
-import { expectSameMeaning, harnesses, int, kv, referenceOf, str } from './merged-setup.ts';
+import { harnesses } from './differential.ts';
+import { expectSameMeaning, int, kv, referenceOf, str } from './merged-setup.ts';
 import { cat, enc, field } from './wire-split.ts';
 
-const h = harnesses();
+const h = harnesses('columnar-merged-');
 
 const m = (type: string) => (o: object) => enc(`metrics.v1.${type}`, o);
 const metricOf = m('Metric');

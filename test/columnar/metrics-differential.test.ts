@@ -1,43 +1,17 @@
 // The columnar metrics path against the reference (decode with protobufjs,
 // render NDJSON, DuckDB read_ndjson COPY, stats read back from the file):
 // the same rows value for value, the same stats JSON, the same rejections.
-import { promises as fsp } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collectorRequests } from '../../bench/lib/collector-batches.ts';
 import { MetricColumns, fillMetrics } from '../../src/columnar/metrics-fill.ts';
-import { writeMetricColumns } from '../../src/columnar/metrics-write.ts';
-import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
-import { renderMetrics } from '../../src/tables/render/metrics.ts';
 import { loadCaptures } from '../support/fixtures.ts';
-import { harness, tempDir, type Input } from './differential.ts';
+import { harnesses, type Input } from './differential.ts';
 import { randomMetricsRequest } from './random-metrics.ts';
 import { rng } from './random-logs.ts';
 
-let db: Db;
-let dir: string;
-beforeAll(async () => {
-  db = await openDuckDb({ threads: 1 });
-  dir = await tempDir('columnar-metrics-');
-});
-afterAll(async () => {
-  db.close();
-  await fsp.rm(dir, { recursive: true, force: true });
-});
-
-const h = harness(
-  {
-    kind: 'metrics',
-    signal: 'metrics',
-    render: renderMetrics as never,
-    newColumns: () => new MetricColumns(),
-    fill: fillMetrics,
-    write: writeMetricColumns,
-    rows: (c) => c.rows,
-  },
-  () => db,
-  () => dir,
-);
+const signals = harnesses('columnar-metrics-');
+const h = signals.metrics;
 
 // Recorded bodies are kept as sent, some gzip-compressed.
 const captures = () =>

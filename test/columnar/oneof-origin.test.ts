@@ -4,10 +4,11 @@
 // probes in field-number order, so there the first set one wins, and staging
 // writes the members in that order.
 import { describe, it } from 'vitest';
-import { harnesses, int, kv, str } from './merged-setup.ts';
+import { harnesses } from './differential.ts';
+import { int, kv, str } from './merged-setup.ts';
 import { cat, enc, field } from './wire-split.ts';
 
-const h = harnesses();
+const h = harnesses('columnar-merged-');
 const json = (o: object) => ({ json: Buffer.from(JSON.stringify(o)) });
 
 describe('a oneof with several members set', () => {

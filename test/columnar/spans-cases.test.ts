@@ -2,47 +2,22 @@
 // reader sees asserted one by one (NULL against empty status, int64 extremes,
 // which spans a bad list rejects and why, fields merged or reordered on the
 // wire), each then compared with the reference as the differential does.
-import { promises as fsp } from 'node:fs';
 import protobuf from 'protobufjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fillSpans, SpanColumns } from '../../src/columnar/spans-fill.ts';
 import { writeSpanColumns } from '../../src/columnar/spans-write.ts';
-import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
 import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
-import { renderSpans } from '../../src/tables/render/spans.ts';
-import { harness, readRows, tempDir } from './differential.ts';
+import { harnesses, readRows } from './differential.ts';
 
-let db: Db;
-let dir: string;
-beforeAll(async () => {
-  db = await openDuckDb({ threads: 1 });
-  dir = await tempDir('columnar-span-cases-');
-});
-afterAll(async () => {
-  db.close();
-  await fsp.rm(dir, { recursive: true, force: true });
-});
-
-const h = harness(
-  {
-    kind: 'spans',
-    signal: 'traces',
-    render: renderSpans as never,
-    newColumns: () => new SpanColumns(),
-    fill: fillSpans,
-    write: writeSpanColumns,
-    rows: (c) => c.rows,
-  },
-  () => db,
-  () => dir,
-);
+const signals = harnesses('columnar-span-cases-');
+const h = signals.traces;
 
 /** The rows the columnar path writes for `bodies`, read back as the differential compares them. */
 async function columnarRows(...bodies: Uint8Array[]): Promise<Record<string, unknown>[]> {
   const c = new SpanColumns();
   for (const b of bodies) fillSpans(c, b);
   const out = h.nextName();
-  await writeSpanColumns(db, c, out);
+  await writeSpanColumns(signals.db(), c, out);
   return (await readRows(out)) as Record<string, unknown>[];
 }
 

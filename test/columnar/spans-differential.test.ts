@@ -1,43 +1,17 @@
 // The columnar spans path against the reference (decode with protobufjs,
 // render NDJSON, DuckDB read_ndjson COPY, stats read back from the file):
 // the same rows value for value, the same stats JSON, the same rejections.
-import { promises as fsp } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fillSpans, SpanColumns } from '../../src/columnar/spans-fill.ts';
-import { writeSpanColumns } from '../../src/columnar/spans-write.ts';
-import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
 import { SPAN_KIND } from '../../src/tables/enums.ts';
-import { renderSpans } from '../../src/tables/render/spans.ts';
 import { targetOf } from '../e2e/replay-all.ts';
 import { loadCaptures } from '../support/fixtures.ts';
-import { harness, tempDir, type Input } from './differential.ts';
+import { harnesses, type Input } from './differential.ts';
 import { rng } from './random-logs.ts';
 import { randomSpansRequest, spansBatch } from './random-spans.ts';
 
-let db: Db;
-let dir: string;
-beforeAll(async () => {
-  db = await openDuckDb({ threads: 1 });
-  dir = await tempDir('columnar-spans-');
-});
-afterAll(async () => {
-  db.close();
-  await fsp.rm(dir, { recursive: true, force: true });
-});
-
-const h = harness(
-  {
-    kind: 'spans',
-    signal: 'traces',
-    render: renderSpans as never,
-    newColumns: () => new SpanColumns(),
-    fill: fillSpans,
-    write: writeSpanColumns,
-    rows: (c) => c.rows,
-  },
-  () => db,
-  () => dir,
-);
+const signals = harnesses('columnar-spans-');
+const h = signals.traces;
 
 const isJson = (c: { headers: Record<string, string> }) => (c.headers['content-type'] ?? '').includes('json');
 const captures = () => loadCaptures().filter((c) => c.signal === 'traces');
