@@ -41,13 +41,13 @@ let slotWords = new Uint32Array(slots.buffer);
 const firstRow = new Map<string, number>();
 let copies = new Int32Array(2 * CHUNK_ROWS);
 
-function slotBuffer(n: number): Uint8Array {
+/** Zeroes the first `n` slots, growing the buffer if a chunk is larger. */
+function clearSlots(n: number): void {
   if (slots.length < STRING_T * n) {
     slots = new Uint8Array(STRING_T * n);
     slotWords = new Uint32Array(slots.buffer);
   }
   slots.fill(0, 0, STRING_T * n);
-  return slots;
 }
 
 /**
@@ -68,36 +68,31 @@ function inlineAscii(s: string, i: number): boolean {
 }
 
 function assignStrings(vec: Vector, values: readonly (string | null)[], from: number, n: number, hasNulls: boolean): void {
-  slotBuffer(n);
+  clearSlots(n);
   if (copies.length < 2 * n) copies = new Int32Array(2 * n);
   let nCopies = 0;
-  let assigned = 0;
   firstRow.clear();
   for (let i = 0; i < n; i++) {
     const s = values[from + i];
     if (s === null || s === undefined || inlineAscii(s, i)) continue;
     const j = firstRow.get(s);
-    if (j === undefined) {
-      firstRow.set(s, i);
-      assigned++;
-    } else {
+    if (j === undefined) firstRow.set(s, i);
+    else {
       copies[nCopies++] = i;
       copies[nCopies++] = j;
     }
   }
   duckdb.copy_data_to_vector(vec, 0, slots.buffer, 0, STRING_T * n);
-  if (assigned > 0) {
-    for (const [s, i] of firstRow) duckdb.vector_assign_string_element(vec, i, s);
-    if (nCopies > 0) {
-      // A copy of the vector's memory (the binding returns no view), pointers included.
-      const data = duckdb.vector_get_data(vec, STRING_T * n);
-      for (let k = 0; k < nCopies; k += 2) {
-        const to = STRING_T * (copies[k] as number);
-        const src = STRING_T * (copies[k + 1] as number);
-        data.copyWithin(to, src, src + STRING_T);
-      }
-      duckdb.copy_data_to_vector(vec, 0, data.buffer as ArrayBuffer, data.byteOffset, STRING_T * n);
+  for (const [s, i] of firstRow) duckdb.vector_assign_string_element(vec, i, s);
+  if (nCopies > 0) {
+    // A copy of the vector's memory (the binding returns no view), pointers included.
+    const data = duckdb.vector_get_data(vec, STRING_T * n);
+    for (let k = 0; k < nCopies; k += 2) {
+      const to = STRING_T * (copies[k] as number);
+      const src = STRING_T * (copies[k + 1] as number);
+      data.copyWithin(to, src, src + STRING_T);
     }
+    duckdb.copy_data_to_vector(vec, 0, data.buffer as ArrayBuffer, data.byteOffset, STRING_T * n);
   }
   firstRow.clear();
   if (hasNulls) markNulls(vec, values, from, n);

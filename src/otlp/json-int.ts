@@ -24,6 +24,9 @@ const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
  * loose test on purpose: it matches inside strings too, which costs only a
  * scan, and every part of it runs in bounded steps per position.
  */
+/** An integer literal too long to be exact as a double; loose, it matches inside strings too. */
+export const WIDE_INTEGER_LITERAL = /\d{16}/;
+
 export const INTEGRAL_FRACTION = /\d[eE]|\d\.\d*0(?!\d)|\d\.\d{8}|\d{8}\.\d/;
 
 const QUOTE = 0x22;
@@ -58,7 +61,7 @@ function skipString(text: string, start: number): number {
  */
 export function quoteWideIntegers(text: string): string {
   // Cheap exit for the common case of nothing to quote anywhere, even inside strings.
-  if (!/\d{16}/.test(text) && !INTEGRAL_FRACTION.test(text)) return text;
+  if (!WIDE_INTEGER_LITERAL.test(text) && !INTEGRAL_FRACTION.test(text)) return text;
   let out: string[] | null = null;
   let copied = 0;
   let i = 0;

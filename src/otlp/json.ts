@@ -11,7 +11,7 @@
 import protobuf from 'protobufjs';
 import { OtlpError } from '../errors.ts';
 import { ID_BYTES } from './id-bytes.ts';
-import { INTEGRAL_FRACTION, quoteWideIntegers } from './json-int.ts';
+import { INTEGRAL_FRACTION, quoteWideIntegers, WIDE_INTEGER_LITERAL } from './json-int.ts';
 import { formatPath } from './path.ts';
 import { scalarValue, ShapeError, type FieldKind, type FieldPlan } from './json-scalars.ts';
 import type { SignalTypes } from './schema.ts';
@@ -63,24 +63,18 @@ function planFor(type: protobuf.Type): Map<string, FieldPlan> {
 }
 
 /**
- * A number that json-int.ts would have kept as its literal text: it may be an
- * integer literal of 16+ digits that JSON.parse rounded, or a fraction or
- * exponent whose double happens to be an integer ("1.0000000000000001",
- * "1e-400"). The body is then parsed again with such literals kept exact;
- * bodies without one, nearly all of them, skip that scan of the whole text.
+ * A number that json-int.ts would have kept as its literal text: a fraction
+ * or exponent whose double happens to be an integer ("1.0000000000000001",
+ * "1e-400"), or a magnitude of 10^15 or more. The body is then parsed again
+ * with such literals kept exact; bodies without one skip that scan of the
+ * whole text. Bodies with a 16+ digit integer literal go to the exact parse
+ * first (see decodeJsonRequest).
  */
 class MaybeRounded extends Error {}
 // Thrown as one shared instance: a new Error per body would capture a stack
 // trace each time, and the walk only needs to stop.
 const MAYBE_ROUNDED = new MaybeRounded('a number may have been rounded');
 
-/**
- * Integer literals of 16 digits and more (nanosecond timestamps sent as
- * numbers, as several agents do) always send a body to the exact parse; a
- * body holding one goes there first instead of being parsed twice. A match
- * inside a string costs only the quoting scan, which leaves strings alone.
- */
-const WIDE_LITERAL = /\d{16}/;
 
 const WIDE = 1e15;
 
@@ -199,7 +193,11 @@ export function decodeJsonRequest(types: SignalTypes, body: Uint8Array): unknown
     throw new OtlpError('invalid', `could not decode ${what}: body is not valid UTF-8`, { cause: e });
   }
   let parsed: Record<string, unknown>;
-  if (WIDE_LITERAL.test(text)) parsed = normalisedBody(types, text, true);
+  // Integer literals of 16+ digits (nanosecond times sent as numbers, as
+  // several agents do) would always stop the quick parse, so such a body
+  // goes to the exact one first instead of being parsed twice. A match inside
+  // a string costs only the quoting scan, which leaves strings alone.
+  if (WIDE_INTEGER_LITERAL.test(text)) parsed = normalisedBody(types, text, true);
   else {
     try {
       parsed = normalisedBody(types, text, false);
