@@ -9,9 +9,10 @@ import type { Metric } from '../otlp/types.ts';
 import { rejectionReason, reject, type Rejections } from '../tables/reject.ts';
 import { Int32Column, MapColumn, StringColumn, stored } from './columns.ts';
 import { ExponentialPoints, HistogramPoints, NumberPoints, PointScratch, SummaryPoints } from './metrics-points.ts';
-import { countField, eachResourceScope, scopeHeader, type ScopeEntry } from './scopes.ts';
+import { countField, scopeHeader, type ScopeEntry } from './scopes.ts';
+import { fillScopes } from './record-walk.ts';
 import { readString } from './wire-string.ts';
-import { Attributes, firstMemberWins, lenEnd, Occurrences, readerOf, readingBody, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
+import { Attributes, firstMemberWins, lenEnd, Occurrences, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
 
 /** Data members by field number, in the order the reference probes them (flatten-metrics' DATA_MEMBERS). */
 const MEMBERS = [
@@ -68,13 +69,12 @@ const data = new Occurrences();
 const memberIndex = (f: number): number => (f === 5 ? 0 : f === 7 ? 1 : f === 9 ? 2 : f === 10 ? 3 : f === 11 ? 4 : -1);
 
 /**
- * Notes a data member at r.pos (field `f`, length-delimited), skipping it.
+ * Notes data member `i` (its index in MEMBERS) at r.pos, length-delimited, skipping it.
  * Decoding keeps the member that comes last (setting one clears the others),
  * merged over its occurrences since another member came; a JSON request's
  * first member in MEMBERS order wins (see anyvalue-wire's origin).
  */
-function noteMember(r: Reader, f: number): void {
-  const i = memberIndex(f);
+function noteMember(r: Reader, i: number): void {
   if (found.member >= 0 && firstMemberWins()) r.skipType(WIRE_LEN);
   else {
     if (i !== found.member) data.clear();
@@ -98,8 +98,11 @@ function scanMetric(r: Reader, end: number): void {
       else if (f === 2) found.description = readString(r);
       else if (f === 3) found.unit = readString(r);
       else if (f === 12) metadata.read(r);
-      else if (memberIndex(f) >= 0) noteMember(r, f);
-      else r.skipType(wt);
+      else {
+        const i = memberIndex(f);
+        if (i >= 0) noteMember(r, i);
+        else r.skipType(wt);
+      }
     } else r.skipType(wt);
   }
 }
@@ -110,8 +113,8 @@ function metricRecords(r: Reader, end: number): number {
   data.clear();
   while (r.pos < end) {
     const tag = r.uint32();
-    const f = tag >>> 3;
-    if ((tag & 7) === WIRE_LEN && memberIndex(f) >= 0) noteMember(r, f);
+    const i = (tag & 7) === WIRE_LEN ? memberIndex(tag >>> 3) : -1;
+    if (i >= 0) noteMember(r, i);
     else r.skipType(tag & 7);
   }
   if (found.member < 0) return 1;
@@ -243,23 +246,5 @@ function scopeMetrics(c: MetricColumns, r: Reader, end: number, resource: ScopeE
  * by default, or a request's own).
  */
 export function fillMetrics(c: MetricColumns, body: Uint8Array, rejections: Rejections = c.rejections, fromJson = false): void {
-  const saved = c.rejections;
-  c.rejections = rejections;
-  try {
-    readingBody(fromJson, () => fillBody(c, body));
-  } finally {
-    c.rejections = saved;
-  }
-}
-
-function fillBody(c: MetricColumns, body: Uint8Array): void {
-  const r = readerOf(body);
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) {
-      const end = lenEnd(r);
-      eachResourceScope(r, end, c.rejections, scopeRecords, (rr, e, resource, url) => scopeMetrics(c, rr, e, resource, url));
-      r.pos = end;
-    } else r.skipType(tag & 7);
-  }
+  fillScopes(c, body, rejections, fromJson, scopeRecords, (r, e, resource, url) => scopeMetrics(c, r, e, resource, url));
 }

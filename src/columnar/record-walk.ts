@@ -1,4 +1,5 @@
-// The walk logs and spans share: one row per record of field 2 of each scope
+// The walk every columnar filler shares (fillScopes), and for logs and spans
+// the rest of it: one row per record of field 2 of each scope
 // message (ScopeLogs.log_records, ScopeSpans.spans), under its resource and
 // scope, a record that cannot be stored counted as rejected and left out.
 import { rejectionReason, reject, type Rejections } from '../tables/reject.ts';
@@ -45,12 +46,15 @@ function scopeRecords<C extends RecordColumns>(c: C, kind: RecordKind<C>, r: Rea
   }
 }
 
+type ScopeVisit = (r: Reader, end: number, resource: ScopeEntry['resource'], resourceSchemaUrl: string) => void;
+
 /**
- * Appends the rows of one export request body (validated protobuf, or a JSON
- * request encoded as protobuf: `fromJson`) to `c`; records that cannot be
- * stored are counted in `rejections` (the batch's by default, or a request's own).
+ * Walks one export request body (validated protobuf, or a JSON request
+ * encoded as protobuf: `fromJson`) scope by scope, with `rejections` (the
+ * batch's, or a request's own) as `c`'s while it runs: `recordsIn` counts what
+ * a scope stands for when its resource rejects it, `visit` fills its rows.
  */
-export function fillRecords<C extends RecordColumns>(c: C, kind: RecordKind<C>, body: Uint8Array, rejections: Rejections, fromJson: boolean): void {
+export function fillScopes(c: { rejections: Rejections }, body: Uint8Array, rejections: Rejections, fromJson: boolean, recordsIn: (r: Reader, end: number) => number, visit: ScopeVisit): void {
   const saved = c.rejections;
   c.rejections = rejections;
   try {
@@ -60,13 +64,7 @@ export function fillRecords<C extends RecordColumns>(c: C, kind: RecordKind<C>, 
         const tag = r.uint32();
         if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) {
           const end = lenEnd(r);
-          eachResourceScope(
-            r,
-            end,
-            c.rejections,
-            (rr, e) => countField(rr, e, RECORDS_FIELD),
-            (rr, e, resource, url) => scopeRecords(c, kind, rr, e, resource, url),
-          );
+          eachResourceScope(r, end, c.rejections, recordsIn, visit);
           r.pos = end;
         } else r.skipType(tag & 7);
       }
@@ -74,4 +72,16 @@ export function fillRecords<C extends RecordColumns>(c: C, kind: RecordKind<C>, 
   } finally {
     c.rejections = saved;
   }
+}
+
+/** Appends the rows of one logs or traces export body to `c` (see fillScopes). */
+export function fillRecords<C extends RecordColumns>(c: C, kind: RecordKind<C>, body: Uint8Array, rejections: Rejections, fromJson: boolean): void {
+  fillScopes(
+    c,
+    body,
+    rejections,
+    fromJson,
+    (r, e) => countField(r, e, RECORDS_FIELD),
+    (r, e, resource, url) => scopeRecords(c, kind, r, e, resource, url),
+  );
 }
