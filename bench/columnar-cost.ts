@@ -1,7 +1,7 @@
 // CPU per row from Collector-size protobuf bodies to one zstd Parquet file,
 // three ways, in one process: protobufjs decode only; the reference path
 // (decode, render NDJSON, DuckDB read_ndjson COPY, stats query read back);
-// and the columnar path (wire decode into column buffers, appender hand-off,
+// and the columnar path (wire decode into column buffers, hand-off through a table function,
 // COPY, stats from the filler). CPU is the process's, all threads (DuckDB's
 // included), so it is what a flush takes from the machine.
 // Usage: npx tsx bench/columnar-cost.ts [logs|metrics|spans] [--bodies N] [--rounds N] (every kind by default)

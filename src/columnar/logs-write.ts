@@ -1,11 +1,12 @@
-// Filled log columns to one zstd Parquet data file: the rows go to DuckDB
-// chunk by chunk through an appender, the shared resource and scope values
-// once per scope into a second table, and DuckDB joins them while it writes
-// the file with the layout's types. The stats come from the filler, so the
-// file is not read back.
+// Filled log columns to one zstd Parquet data file: the rows stream to DuckDB
+// chunk by chunk through a table function (source.ts), the shared resource and
+// scope values go once per scope into a temp table, and DuckDB joins them
+// while it writes the file with the layout's types. The stats come from the
+// filler, so the file is not read back.
 import { INTEGER } from '@duckdb/node-api';
 import { withConnection, type Db } from '../duckdb/db.ts';
-import { appendColumns, appendScopes, durableFile, leafOf } from './append.ts';
+import { appendScopes, durableFile, leafOf } from './append.ts';
+import { offerColumns, type SourceColumn } from './source.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import type { WrittenFile } from '../parquet/write.ts';
 import { duckdbType, quoteIdent, schemaFor, type TableSchema } from '../tables/schema.ts';
@@ -45,23 +46,29 @@ export async function writeLogColumns(
   const urlColumn = 'log_schema_url';
   const own = rowColumns(schema, urlColumn);
   const n = tableNo++;
-  const rowsTable = `log_rows_${n}`;
   const scopesTable = `log_scopes_${n}`;
   const typed = (cols: typeof own) => cols.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`).join(', ');
   const shared = schema.columns.filter((f) => !own.includes(f));
   const select = schema.columns.map((f) => `${own.includes(f) ? 'r' : 's'}.${quoteIdent(f.name)}`).join(', ');
+  const rowSource: SourceColumn[] = [
+    { name: 'scope_ix', type: INTEGER.toString(), col: c.scopeIx },
+    ...own.map((f) => ({ name: f.name, type: duckdbType(f.type), col: columnOf(c, f.name) })),
+  ];
   const size = await durableFile(outPath, () =>
     runDuckDb(() =>
       withConnection(db, async (conn) => {
-        await conn.run(`CREATE TEMP TABLE ${rowsTable} (scope_ix ${INTEGER.toString()}, ${typed(own)})`);
         await conn.run(`CREATE TEMP TABLE ${scopesTable} (ix INTEGER, ${typed(shared)})`);
-        await appendColumns(conn, rowsTable, [c.scopeIx, ...own.map((f) => columnOf(c, f.name))], c.rows);
         await appendScopes(conn, scopesTable, c.scopes);
-        // rowid keeps the rows in the order they were filled, which the join alone would not.
-        await conn.run(
-          `COPY (SELECT ${select} FROM ${rowsTable} r JOIN ${scopesTable} s ON r.scope_ix = s.ix ORDER BY r.rowid) ` +
-            `TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
-        );
+        const rows = await offerColumns(db, conn, rowSource, c.rows);
+        try {
+          // The scopes are the join's build side; the rows stream through it in the order they were filled.
+          await conn.run(
+            `COPY (SELECT ${select} FROM ${rows.sql} r JOIN ${scopesTable} s ON r.scope_ix = s.ix) ` +
+              `TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
+          );
+        } finally {
+          rows.release();
+        }
       }),
     ),
   );

@@ -1,11 +1,12 @@
-// Filled metric columns to one zstd Parquet data file. Each point type goes
-// to its own temporary table of flat columns (dense: a point fills only its
-// own type's), the metrics' shared values to one more and the scopes' to
-// another; DuckDB builds the five struct columns, NULL where a row is of
+// Filled metric columns to one zstd Parquet data file. Each point type's flat
+// columns (dense: a point fills only its own type's) stream to DuckDB through
+// a table function (source.ts), the metrics' shared values go to a temp table
+// and the scopes' to another; DuckDB builds the five struct columns, NULL where a row is of
 // another type, joins the shared values in and writes the rows in the order
 // they were filled. Stats come from the filler, so the file is not read back.
 import { withConnection, type Db } from '../duckdb/db.ts';
 import { appendColumns, appendScopes, durableFile, leafOf } from './append.ts';
+import { offerColumns, type ColumnSourceHandle } from './source.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import type { WrittenFile } from '../parquet/write.ts';
 import { duckdbType, quoteIdent, schemaFor, type ColumnType, type Field } from '../tables/schema.ts';
@@ -141,12 +142,12 @@ export async function writeMetricColumns(
   const metricDdl =
     'scope_ix INTEGER, name VARCHAR, description VARCHAR, unit VARCHAR, metric_type VARCHAR, ' +
     `metadata ${duckdbType(typeOf('metadata'))}, temporality VARCHAR, monotonic INTEGER`;
-  const branches = POINT_COLUMNS.map((column) => {
+  const branch = (column: PointColumn, from: string) => {
     const structs = POINT_COLUMNS.map((other) =>
       other === column ? `${structExpr(column, typeOf(column))} AS ${quoteIdent(other)}` : `CAST(NULL AS ${duckdbType(typeOf(other))}) AS ${quoteIdent(other)}`,
     );
-    return `SELECT p.seq, p.metric_ix, ${structs.join(', ')} FROM ${name(column)} p JOIN ${name('metrics')} m ON p.metric_ix = m.rowid`;
-  });
+    return `SELECT p.seq, p.metric_ix, ${structs.join(', ')} FROM ${from} p JOIN ${name('metrics')} m ON p.metric_ix = m.rowid`;
+  };
   const select = schema.columns
     .map((f) => {
       const q = quoteIdent(f.name);
@@ -162,19 +163,23 @@ export async function writeMetricColumns(
         await conn.run(`CREATE TEMP TABLE ${name('metrics')} (${metricDdl})`);
         await appendScopes(conn, name('scopes'), c.scopes);
         await appendColumns(conn, name('metrics'), metricCols, m.length);
-        for (const column of POINT_COLUMNS) {
-          const table = c[column];
-          const flat = flatColumns(column, table);
-          const ddl = flat.map((f) => `${quoteIdent(f.name)} ${f.type}`).join(', ');
-          await conn.run(`CREATE TEMP TABLE ${name(column)} (seq INTEGER, metric_ix INTEGER, ${ddl})`);
-          await appendColumns(conn, name(column), [table.seq, table.metricIx, ...flat.map((f) => f.col)], table.rows);
+        const points: ColumnSourceHandle[] = [];
+        try {
+          for (const column of POINT_COLUMNS) {
+            const table = c[column];
+            const flat = [{ name: 'seq', type: 'INTEGER', col: table.seq }, { name: 'metric_ix', type: 'INTEGER', col: table.metricIx }, ...flatColumns(column, table)];
+            points.push(await offerColumns(db, conn, flat, table.rows));
+          }
+          const branches = POINT_COLUMNS.map((column, i) => branch(column, (points[i] as ColumnSourceHandle).sql));
+          await conn.run(
+            `COPY (SELECT ${select} FROM (${branches.join(' UNION ALL ')}) u ` +
+              `JOIN ${name('metrics')} m ON u.metric_ix = m.rowid JOIN ${name('scopes')} s ON m.scope_ix = s.ix ORDER BY u.seq) ` +
+              `TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
+          );
+        } finally {
+          for (const x of points) x.release();
         }
-        await conn.run(
-          `COPY (SELECT ${select} FROM (${branches.join(' UNION ALL ')}) u ` +
-            `JOIN ${name('metrics')} m ON u.metric_ix = m.rowid JOIN ${name('scopes')} s ON m.scope_ix = s.ix ORDER BY u.seq) ` +
-            `TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
-        );
-        for (const t of [...POINT_COLUMNS, 'metrics', 'scopes']) await conn.run(`DROP TABLE ${name(t)}`);
+        for (const t of ['metrics', 'scopes']) await conn.run(`DROP TABLE ${name(t)}`);
       }),
     ),
   );

@@ -1,10 +1,11 @@
-// Filled span columns to one zstd Parquet data file: the rows go to DuckDB
-// chunk by chunk through an appender (events and links as LIST(STRUCT)
-// vectors), the shared resource and scope values once per scope into a second
-// table, and DuckDB joins them while it writes the file with the layout's
-// types. The stats come from the filler, so the file is not read back.
+// Filled span columns to one zstd Parquet data file: the rows stream to DuckDB
+// chunk by chunk through a table function (source.ts; events and links as
+// LIST(STRUCT) vectors), the shared resource and scope values go once per
+// scope into a temp table, and DuckDB joins them while it writes the file with
+// the layout's types. The stats come from the filler, so the file is not read back.
 import { withConnection, type Db } from '../duckdb/db.ts';
-import { appendColumns, appendScopes, durableFile, leafOf } from './append.ts';
+import { appendScopes, durableFile, leafOf } from './append.ts';
+import { offerColumns, type SourceColumn } from './source.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import type { WrittenFile } from '../parquet/write.ts';
 import { duckdbType, quoteIdent, schemaFor, type Field } from '../tables/schema.ts';
@@ -58,25 +59,32 @@ export async function writeSpanColumns(
   const own = schema.columns.filter((f) => !SHARED.includes(f.name) && f.name !== 'status');
   const shared = schema.columns.filter((f) => SHARED.includes(f.name));
   const n = tableNo++;
-  const rowsTable = `span_rows_${n}`;
   const scopesTable = `span_scopes_${n}`;
   const typed = (cols: Field[]) => cols.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`).join(', ');
-  const cols = [c.scopeIx, ...own.map((f) => columnOf(c, f.name)), c.status_message, c.status_code];
+  const rowSource: SourceColumn[] = [
+    { name: 'scope_ix', type: 'INTEGER', col: c.scopeIx },
+    ...own.map((f) => ({ name: f.name, type: duckdbType(f.type), col: columnOf(c, f.name) })),
+    { name: 'status_message', type: 'VARCHAR', col: c.status_message },
+    { name: 'status_code', type: 'VARCHAR', col: c.status_code },
+  ];
   const select = schema.columns
     .map((f) => (f.name === 'status' ? statusExpr(f) : `${SHARED.includes(f.name) ? 's' : 'r'}.${quoteIdent(f.name)}`))
     .join(', ');
   const size = await durableFile(outPath, () =>
     runDuckDb(() =>
       withConnection(db, async (conn) => {
-        await conn.run(`CREATE TEMP TABLE ${rowsTable} (scope_ix INTEGER, ${typed(own)}, status_message VARCHAR, status_code VARCHAR)`);
         await conn.run(`CREATE TEMP TABLE ${scopesTable} (ix INTEGER, ${typed(shared)})`);
-        await appendColumns(conn, rowsTable, cols, c.rows);
         await appendScopes(conn, scopesTable, c.scopes);
-        // rowid keeps the rows in the order they were filled, which the join alone would not.
-        await conn.run(
-          `COPY (SELECT ${select} FROM ${rowsTable} r JOIN ${scopesTable} s ON r.scope_ix = s.ix ORDER BY r.rowid) ` +
-            `TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
-        );
+        const rows = await offerColumns(db, conn, rowSource, c.rows);
+        try {
+          // The scopes are the join's build side; the rows stream through it in the order they were filled.
+          await conn.run(
+            `COPY (SELECT ${select} FROM ${rows.sql} r JOIN ${scopesTable} s ON r.scope_ix = s.ix) ` +
+              `TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
+          );
+        } finally {
+          rows.release();
+        }
       }),
     ),
   );

@@ -1,6 +1,6 @@
 // Owns the process's DuckDB instance and the connections opened on it; the
 // only module that imports @duckdb/node-api.
-import { DuckDBInstance, JsonDuckDBValueConverter, StatementType, type DuckDBAppender, type DuckDBConnection, type Json } from '@duckdb/node-api';
+import { DuckDBInstance, JsonDuckDBValueConverter, StatementType, type DuckDBAppender, type DuckDBConnection, type DuckDBTableFunction, type Json } from '@duckdb/node-api';
 
 export type DuckDbOptions = {
   /** Worker threads for one query; DuckDB defaults to the core count. */
@@ -71,6 +71,7 @@ export type Connection = {
   close(): void;
   /** An appender into a table of this connection (`catalog` 'temp' for a temp table), for loads handed over column by column. */
   appender(table: string, schema?: string, catalog?: string): Promise<DuckDBAppender>;
+  registerTableFunction(fn: DuckDBTableFunction): void;
 };
 
 export type Db = {
@@ -85,6 +86,7 @@ function wrapConnection(conn: DuckDBConnection): Connection {
   let open = true;
   return {
     appender: (table, schema, catalog) => conn.createAppender(table, schema, catalog),
+    registerTableFunction: (fn) => conn.registerTableFunction(fn),
     async run(sql) {
       await conn.run(sql);
     },
