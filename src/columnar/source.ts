@@ -2,7 +2,11 @@
 // that writes the Parquet reads them chunk by chunk as it goes. Appending them
 // to a temp table first made DuckDB store every row in its own compressed
 // format and read it back; streaming them skips both (see
-// docs/performance.md, "A table function instead of the appender").
+// docs/performance.md, "A table function instead of the appender"). DuckDB's
+// thread waits while the JavaScript thread fills each chunk, so no synchronous
+// call into the same instance (an appender's flushSync, say) may run on the
+// JavaScript thread while such a query is under way: it would wait for a
+// query that waits for it.
 import { DuckDBTableFunction, INTEGER, type DuckDBType } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { Connection, Db } from '../duckdb/db.ts';
@@ -98,10 +102,7 @@ export type ColumnSourceHandle = { sql: string; release(): void };
  */
 export async function offerColumns(db: Db, conn: Connection, columns: readonly SourceColumn[], rows: number): Promise<ColumnSourceHandle> {
   register(db, conn);
-  const types = await typesOf(
-    conn,
-    columns.map((c) => c.type),
-  );
+  const types = await typesOf(conn, columns.map((c) => c.type));
   const id = nextId++;
   sources.set(id, { names: columns.map((c) => c.name), types, cols: columns.map((c) => c.col), rows });
   return { sql: `${FUNCTION}(${id})`, release: () => sources.delete(id) };
