@@ -3,10 +3,10 @@
 // to a temp table first made DuckDB store every row in its own compressed
 // format and read it back; streaming them skips both (see
 // docs/performance.md, "A table function instead of the appender"). DuckDB's
-// thread waits while the JavaScript thread fills each chunk, so no synchronous
-// call into the same instance (an appender's flushSync, say) may run on the
-// JavaScript thread while such a query is under way: it would wait for a
-// query that waits for it.
+// thread waits while the JavaScript thread fills each chunk, so a synchronous
+// call into the same instance (an appender's flushSync, say) should not run on
+// the JavaScript thread while such a query is under way: if it needed a lock
+// the query holds, each would wait for the other.
 import { DuckDBTableFunction, INTEGER, type DuckDBType } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { Connection, Db } from '../duckdb/db.ts';
