@@ -6,7 +6,10 @@ import path from 'node:path';
 import { DuckDBDataChunk } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { fsyncDir, fsyncFile } from '../delta/fsync.ts';
-import type { Connection } from '../duckdb/db.ts';
+import { withConnection, type Connection, type Db } from '../duckdb/db.ts';
+import { sqlString } from '../duckdb/sql.ts';
+import type { RunDuckDb } from './fillers.ts';
+import { offerColumns, type SourceColumn } from './source.ts';
 import { Int32Column, Int64Column, StringColumn } from './columns.ts';
 import { DoubleColumn, writeAny, type AnyColumn } from './nested.ts';
 import { scopeValues } from './scope-stats.ts';
@@ -72,4 +75,41 @@ export async function durableFile(outPath: string, write: () => Promise<void>): 
     await fsp.rm(outPath, { force: true });
     throw e;
   }
+}
+
+export type ScopedRows = {
+  /** The rows' own columns, first of them scope_ix (the scope each row belongs to). */
+  columns: readonly SourceColumn[];
+  rows: number;
+  scopes: readonly ScopeEntry[];
+  /** The temp table the scopes' shared values go into, and its columns after ix as SQL. */
+  scopesTable: string;
+  scopesDdl: string;
+  /** The file's select list over r (the rows) and s (their scope). */
+  select: string;
+};
+
+/**
+ * Writes rows joined to their scopes' shared values to `outPath` as zstd
+ * Parquet, made durable; its size. The scopes are the join's build side and
+ * the rows stream through it in the order they were filled.
+ */
+export function writeScopedRows(db: Db, x: ScopedRows, outPath: string, runDuckDb: RunDuckDb = (job) => job()): Promise<number> {
+  return durableFile(outPath, () =>
+    runDuckDb(() =>
+      withConnection(db, async (conn) => {
+        await conn.run(`CREATE TEMP TABLE ${x.scopesTable} (ix INTEGER, ${x.scopesDdl})`);
+        await appendScopes(conn, x.scopesTable, x.scopes);
+        const rows = await offerColumns(db, conn, x.columns, x.rows);
+        try {
+          await conn.run(
+            `COPY (SELECT ${x.select} FROM ${rows.sql} r JOIN ${x.scopesTable} s ON r.scope_ix = s.ix) ` +
+              `TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
+          );
+        } finally {
+          rows.release();
+        }
+      }),
+    ),
+  );
 }

@@ -4,10 +4,9 @@
 // while it writes the file with the layout's types. The stats come from the
 // filler, so the file is not read back.
 import { INTEGER } from '@duckdb/node-api';
-import { withConnection, type Db } from '../duckdb/db.ts';
-import { appendScopes, durableFile, leafOf } from './append.ts';
-import { offerColumns, type SourceColumn } from './source.ts';
-import { sqlString } from '../duckdb/sql.ts';
+import type { Db } from '../duckdb/db.ts';
+import { leafOf, writeScopedRows } from './append.ts';
+import type { SourceColumn } from './source.ts';
 import type { WrittenFile } from '../parquet/write.ts';
 import { duckdbType, quoteIdent, schemaFor, type TableSchema } from '../tables/schema.ts';
 import { Int32Column, Int64Column, MapColumn, StringColumn } from './columns.ts';
@@ -54,24 +53,7 @@ export async function writeLogColumns(
     { name: 'scope_ix', type: INTEGER.toString(), col: c.scopeIx },
     ...own.map((f) => ({ name: f.name, type: duckdbType(f.type), col: columnOf(c, f.name) })),
   ];
-  const size = await durableFile(outPath, () =>
-    runDuckDb(() =>
-      withConnection(db, async (conn) => {
-        await conn.run(`CREATE TEMP TABLE ${scopesTable} (ix INTEGER, ${typed(shared)})`);
-        await appendScopes(conn, scopesTable, c.scopes);
-        const rows = await offerColumns(db, conn, rowSource, c.rows);
-        try {
-          // The scopes are the join's build side; the rows stream through it in the order they were filled.
-          await conn.run(
-            `COPY (SELECT ${select} FROM ${rows.sql} r JOIN ${scopesTable} s ON r.scope_ix = s.ix) ` +
-              `TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
-          );
-        } finally {
-          rows.release();
-        }
-      }),
-    ),
-  );
+  const size = await writeScopedRows(db, { columns: rowSource, rows: c.rows, scopes: c.scopes, scopesTable, scopesDdl: typed(shared), select }, outPath, runDuckDb);
   const stats = statsFromLeaves(schema, c.rows, (p) => scopeLeaf(c.scopes, p, urlColumn) ?? leafOf(columnOf(c, p[0] as string)));
   return { size, numRecords: c.rows, stats };
 }

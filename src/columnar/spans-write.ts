@@ -3,10 +3,9 @@
 // LIST(STRUCT) vectors), the shared resource and scope values go once per
 // scope into a temp table, and DuckDB joins them while it writes the file with
 // the layout's types. The stats come from the filler, so the file is not read back.
-import { withConnection, type Db } from '../duckdb/db.ts';
-import { appendScopes, durableFile, leafOf } from './append.ts';
-import { offerColumns, type SourceColumn } from './source.ts';
-import { sqlString } from '../duckdb/sql.ts';
+import type { Db } from '../duckdb/db.ts';
+import { leafOf, writeScopedRows } from './append.ts';
+import type { SourceColumn } from './source.ts';
 import type { WrittenFile } from '../parquet/write.ts';
 import { duckdbType, quoteIdent, schemaFor, type Field } from '../tables/schema.ts';
 import { type AnyColumn } from './nested.ts';
@@ -70,23 +69,6 @@ export async function writeSpanColumns(
   const select = schema.columns
     .map((f) => (f.name === 'status' ? statusExpr(f) : `${SHARED.includes(f.name) ? 's' : 'r'}.${quoteIdent(f.name)}`))
     .join(', ');
-  const size = await durableFile(outPath, () =>
-    runDuckDb(() =>
-      withConnection(db, async (conn) => {
-        await conn.run(`CREATE TEMP TABLE ${scopesTable} (ix INTEGER, ${typed(shared)})`);
-        await appendScopes(conn, scopesTable, c.scopes);
-        const rows = await offerColumns(db, conn, rowSource, c.rows);
-        try {
-          // The scopes are the join's build side; the rows stream through it in the order they were filled.
-          await conn.run(
-            `COPY (SELECT ${select} FROM ${rows.sql} r JOIN ${scopesTable} s ON r.scope_ix = s.ix) ` +
-              `TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
-          );
-        } finally {
-          rows.release();
-        }
-      }),
-    ),
-  );
+  const size = await writeScopedRows(db, { columns: rowSource, rows: c.rows, scopes: c.scopes, scopesTable, scopesDdl: typed(shared), select }, outPath, runDuckDb);
   return { size, numRecords: c.rows, stats: statsOf(c) };
 }
