@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   const kinds = (positionals.length > 0 ? positionals : KINDS) as Kind[];
   for (const kind of kinds) {
     if (!KINDS.includes(kind)) throw new Error(`unknown kind ${kind}: ${KINDS.join(', ')}`);
-    await measureKind(kind, Number(values.bodies ?? 20), Number(values.rounds ?? 3));
+    await measureKind(kind, Number(values.bodies ?? 20), Number(values.rounds ?? 5));
   }
   return 0;
 }
