@@ -3,6 +3,7 @@
 import type { Db } from '../duckdb/db.ts';
 import type { WrittenFile } from '../parquet/write.ts';
 import type { Rejections } from '../tables/reject.ts';
+import type { PrincipalStamp } from './scopes.ts';
 import { fillLogs, LogColumns } from './logs-fill.ts';
 import { writeLogColumns } from './logs-write.ts';
 import { fillMetrics, MetricColumns } from './metrics-fill.ts';
@@ -15,8 +16,8 @@ export type RunDuckDb = <T>(job: () => Promise<T>) => Promise<T>;
 /** Opaque column buffers of one file: only the writer of the same kind takes them. */
 export type ColumnarWriter<C = unknown> = {
   newColumns(): C;
-  /** Appends one staged request body (protobuf; `fromJson` for a JSON request encoded as protobuf). */
-  fill(c: C, body: Uint8Array, rejections?: Rejections, fromJson?: boolean): void;
+  /** Appends one staged request body (protobuf; `fromJson` for a JSON request encoded as protobuf), its resources stamped when `stamp` is given. */
+  fill(c: C, body: Uint8Array, rejections?: Rejections, fromJson?: boolean, stamp?: PrincipalStamp): void;
   rows(c: C): number;
   write(db: Db, c: C, outPath: string, runDuckDb?: RunDuckDb): Promise<WrittenFile>;
 };

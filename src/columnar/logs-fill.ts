@@ -5,7 +5,7 @@ import { enumName, SEVERITY_NUMBER } from '../tables/enums.ts';
 import type { Rejections } from '../tables/reject.ts';
 import { anyValueText } from './anyvalue-wire.ts';
 import { Int32Column, Int64Column, MapColumn, StringColumn, stored } from './columns.ts';
-import type { ScopeEntry } from './scopes.ts';
+import type { PrincipalStamp, ScopeEntry } from './scopes.ts';
 import { Attributes, fixed64Words, hexIdField, Occurrences, storedString, u32le, WIRE_LEN, type Reader } from './wire.ts';
 import { fillRecords, type RecordKind } from './record-walk.ts';
 
@@ -137,6 +137,6 @@ function pushRecord(c: LogColumns, scopeIx: number): void {
 const KIND: RecordKind<LogColumns> = { read: readRecord, push: pushRecord };
 
 /** Appends the rows of one ExportLogsServiceRequest body to `c` (see fillRecords). */
-export function fillLogs(c: LogColumns, body: Uint8Array, rejections: Rejections = c.rejections, fromJson = false): void {
-  fillRecords(c, KIND, body, rejections, fromJson);
+export function fillLogs(c: LogColumns, body: Uint8Array, rejections: Rejections = c.rejections, fromJson = false, stamp?: PrincipalStamp): void {
+  fillRecords(c, KIND, body, rejections, fromJson, stamp);
 }

@@ -9,7 +9,7 @@ import type { Metric } from '../otlp/types.ts';
 import { rejectionReason, reject, type Rejections } from '../tables/reject.ts';
 import { Int32Column, MapColumn, StringColumn, stored } from './columns.ts';
 import { ExponentialPoints, HistogramPoints, NumberPoints, PointScratch, SummaryPoints } from './metrics-points.ts';
-import { countField, scopeHeader, type ScopeEntry } from './scopes.ts';
+import { countField, scopeHeader, type PrincipalStamp, type ScopeEntry } from './scopes.ts';
 import { fillScopes } from './record-walk.ts';
 import { readString } from './wire-string.ts';
 import { Attributes, firstMemberWins, lenEnd, Occurrences, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
@@ -245,6 +245,6 @@ function scopeMetrics(c: MetricColumns, r: Reader, end: number, resource: ScopeE
  * and metrics that cannot be stored are counted in `rejections` (the batch's
  * by default, or a request's own).
  */
-export function fillMetrics(c: MetricColumns, body: Uint8Array, rejections: Rejections = c.rejections, fromJson = false): void {
-  fillScopes(c, body, rejections, fromJson, scopeRecords, (r, e, resource, url) => scopeMetrics(c, r, e, resource, url));
+export function fillMetrics(c: MetricColumns, body: Uint8Array, rejections: Rejections = c.rejections, fromJson = false, stamp?: PrincipalStamp): void {
+  fillScopes(c, body, rejections, fromJson, scopeRecords, (r, e, resource, url) => scopeMetrics(c, r, e, resource, url), stamp);
 }

@@ -3,7 +3,7 @@
 // message (ScopeLogs.log_records, ScopeSpans.spans), under its resource and
 // scope, a record that cannot be stored counted as rejected and left out.
 import { rejectionReason, reject, type Rejections } from '../tables/reject.ts';
-import { countField, eachResourceScope, scopeHeader, type ScopeEntry } from './scopes.ts';
+import { countField, eachResourceScope, scopeHeader, type PrincipalStamp, type ScopeEntry } from './scopes.ts';
 import { lenEnd, readerOf, readingBody, WIRE_LEN, type Reader } from './wire.ts';
 
 /** The parts of a filler's columns the walk touches. */
@@ -54,7 +54,15 @@ type ScopeVisit = (r: Reader, end: number, resource: ScopeEntry['resource'], res
  * batch's, or a request's own) as `c`'s while it runs: `recordsIn` counts what
  * a scope stands for when its resource rejects it, `visit` fills its rows.
  */
-export function fillScopes(c: { rejections: Rejections }, body: Uint8Array, rejections: Rejections, fromJson: boolean, recordsIn: (r: Reader, end: number) => number, visit: ScopeVisit): void {
+export function fillScopes(
+  c: { rejections: Rejections },
+  body: Uint8Array,
+  rejections: Rejections,
+  fromJson: boolean,
+  recordsIn: (r: Reader, end: number) => number,
+  visit: ScopeVisit,
+  stamp?: PrincipalStamp,
+): void {
   const saved = c.rejections;
   c.rejections = rejections;
   try {
@@ -64,7 +72,7 @@ export function fillScopes(c: { rejections: Rejections }, body: Uint8Array, reje
         const tag = r.uint32();
         if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) {
           const end = lenEnd(r);
-          eachResourceScope(r, end, c.rejections, recordsIn, visit);
+          eachResourceScope(r, end, c.rejections, recordsIn, visit, stamp);
           r.pos = end;
         } else r.skipType(tag & 7);
       }
@@ -75,7 +83,7 @@ export function fillScopes(c: { rejections: Rejections }, body: Uint8Array, reje
 }
 
 /** Appends the rows of one logs or traces export body to `c` (see fillScopes). */
-export function fillRecords<C extends RecordColumns>(c: C, kind: RecordKind<C>, body: Uint8Array, rejections: Rejections, fromJson: boolean): void {
+export function fillRecords<C extends RecordColumns>(c: C, kind: RecordKind<C>, body: Uint8Array, rejections: Rejections, fromJson: boolean, stamp?: PrincipalStamp): void {
   fillScopes(
     c,
     body,
@@ -83,5 +91,6 @@ export function fillRecords<C extends RecordColumns>(c: C, kind: RecordKind<C>, 
     fromJson,
     (r, e) => countField(r, e, RECORDS_FIELD),
     (r, e, resource, url) => scopeRecords(c, kind, r, e, resource, url),
+    stamp,
   );
 }

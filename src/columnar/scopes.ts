@@ -2,11 +2,20 @@
 // from the wire. Rows refer to their scope by index, and DuckDB joins the
 // values in, so their strings are written to DuckDB once per scope, not per row.
 import { rejectionReason, type Rejections, reject } from '../tables/reject.ts';
+import { PRINCIPAL_ATTRIBUTE } from '../access/identity.ts';
 import { Attributes, lenEnd, Occurrences, storedString, WIRE_LEN, type Reader } from './wire.ts';
 
 export type MapEntries = [string, string | null][];
 export type ResourcePart = { attributes: MapEntries; droppedAttributesCount: number };
 export type ScopePart = { name: string; version: string; attributes: MapEntries; droppedAttributesCount: number };
+
+/**
+ * The principal to stamp on every resource, as the service does to each
+ * accepted request (access/identity.ts): a sent principal attribute is
+ * dropped, and the token's principal, if any, added. Without a stamp the
+ * resource is kept as sent, as the renderer alone keeps it.
+ */
+export type PrincipalStamp = { principal: string | undefined };
 
 export type ScopeEntry = {
   /** NULL when the message is absent, as the reference's resourceStruct. */
@@ -62,8 +71,8 @@ export function scopeHeader(r: Reader, end: number): ScopeHeader {
   return { scope: part, reason, url, records };
 }
 
-/** Resource message bytes r.pos..end; throws RecordRejected when its attributes cannot be stored. */
-export function readResource(r: Reader, end: number): ResourcePart {
+/** Resource message bytes r.pos..end, stamped when `stamp` is given; throws RecordRejected when its attributes cannot be stored. */
+export function readResource(r: Reader, end: number, stamp?: PrincipalStamp): ResourcePart {
   scratch.clear();
   let dropped = 0;
   while (r.pos < end) {
@@ -73,6 +82,7 @@ export function readResource(r: Reader, end: number): ResourcePart {
     else if (f === 2 && (tag & 7) === 0) dropped = r.uint32() | 0;
     else r.skipType(tag & 7);
   }
+  if (stamp) scratch.stamp(PRINCIPAL_ATTRIBUTE, stamp.principal);
   scratch.check('resource attributes');
   return { attributes: scratch.entries(), droppedAttributesCount: dropped };
 }
@@ -121,6 +131,7 @@ export function eachResourceScope(
   rejections: Rejections,
   recordsIn: (r: Reader, scopeEnd: number) => number,
   scopeVisit: (r: Reader, scopeEnd: number, resource: ResourcePart | null, resourceSchemaUrl: string) => void,
+  stamp?: PrincipalStamp,
 ): void {
   const start = r.pos;
   let url = '';
@@ -132,7 +143,11 @@ export function eachResourceScope(
     else if (f === 3 && (tag & 7) === WIRE_LEN) url = storedString(r);
     else r.skipType(tag & 7);
   }
-  const { part: resource, reason } = readMerged(r, resourceOcc, readResource);
+  const merged = readMerged(r, resourceOcc, (m, e) => readResource(m, e, stamp));
+  const { reason } = merged;
+  let resource = merged.part;
+  // A resource that was not sent is created to hold the principal, as stampPrincipal does.
+  if (resourceOcc.n === 0 && stamp?.principal !== undefined) resource = { attributes: [[PRINCIPAL_ATTRIBUTE, stamp.principal]], droppedAttributesCount: 0 };
   r.pos = start;
   while (r.pos < end) {
     const tag = r.uint32();

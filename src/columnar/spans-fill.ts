@@ -4,7 +4,7 @@
 import { enumName, SPAN_KIND } from '../tables/enums.ts';
 import type { Rejections } from '../tables/reject.ts';
 import { Int32Column, Int64Column, MapColumn, StringColumn } from './columns.ts';
-import type { ScopeEntry } from './scopes.ts';
+import type { PrincipalStamp, ScopeEntry } from './scopes.ts';
 import { EventColumn, EventScratch, fixed32, LinkColumn, LinkScratch, StatusScratch } from './spans-parts.ts';
 import { Attributes, fixed64Words, hexIdField, storedString, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, type Reader } from './wire.ts';
 import { fillRecords, type RecordKind } from './record-walk.ts';
@@ -129,6 +129,6 @@ function pushSpan(c: SpanColumns, scopeIx: number): void {
 const KIND: RecordKind<SpanColumns> = { read: readSpan, push: pushSpan };
 
 /** Appends the rows of one ExportTraceServiceRequest body to `c` (see fillRecords). */
-export function fillSpans(c: SpanColumns, body: Uint8Array, rejections: Rejections = c.rejections, fromJson = false): void {
-  fillRecords(c, KIND, body, rejections, fromJson);
+export function fillSpans(c: SpanColumns, body: Uint8Array, rejections: Rejections = c.rejections, fromJson = false, stamp?: PrincipalStamp): void {
+  fillRecords(c, KIND, body, rejections, fromJson, stamp);
 }

@@ -91,23 +91,27 @@ export class Attributes {
   private readonly sent: string[] = [];
   n = 0;
   /**
-   * A value that could not be stored (a key-value list repeating a key): the
-   * reference checks the list's own keys first, so this is thrown only after.
+   * Why each entry's value could not be stored (a key-value list repeating a
+   * key), undefined where it could: the reference checks the list's own keys
+   * first, so the first of these is thrown only after.
    */
-  private pending: unknown = undefined;
+  private readonly errors: unknown[] = [];
+  private failed = 0;
 
   clear(): void {
     this.n = 0;
-    this.pending = undefined;
+    this.failed = 0;
   }
 
   /** Reads one length-delimited KeyValue at r.pos. */
   read(r: Reader): void {
     const end = lenEnd(r);
+    this.errors[this.n] = undefined;
     try {
       readKeyValue(r, end, this.sent, this.values, this.n);
     } catch (e) {
-      this.pending ??= e;
+      this.errors[this.n] = e;
+      this.failed++;
       this.values[this.n] = null;
       r.pos = end;
     }
@@ -117,10 +121,39 @@ export class Attributes {
     this.n++;
   }
 
+  /**
+   * Drops every entry sent with key `key` and, when `value` is given, adds it
+   * last as a string value: what stampPrincipal does to a decoded resource's
+   * attributes (see access/identity.ts), before the list is checked.
+   */
+  stamp(key: string, value: string | undefined): void {
+    let kept = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (this.sent[i] === key) {
+        if (this.errors[i] !== undefined) this.failed--;
+        continue;
+      }
+      if (kept !== i) {
+        this.sent[kept] = this.sent[i] as string;
+        this.keys[kept] = this.keys[i] as string;
+        this.values[kept] = this.values[i] as string | null;
+        this.errors[kept] = this.errors[i];
+      }
+      kept++;
+    }
+    this.n = kept;
+    if (value === undefined) return;
+    this.sent[kept] = key;
+    this.keys[kept] = stored(key);
+    this.values[kept] = stored(value);
+    this.errors[kept] = undefined;
+    this.n++;
+  }
+
   /** Throws RecordRejected, with the reference's message, for too many keys or a repeated one. */
   check(what: string): void {
     const n = this.n;
-    if (n < 2 && this.pending === undefined) return;
+    if (n < 2 && this.failed === 0) return;
     let bad = n > ATTRIBUTES_PER_MAP_MAX;
     if (!bad) {
       const seen = new Set<string>();
@@ -135,7 +168,7 @@ export class Attributes {
     }
     // Only a list that fails is given to checkKeys, which words the reason.
     if (bad) checkKeys(this.sent.slice(0, n).map((key) => ({ key }) as KeyValue), what);
-    if (this.pending !== undefined) throw this.pending;
+    if (this.failed > 0) throw this.errors.slice(0, n).find((e) => e !== undefined);
   }
 
   /** The entries as [key, value] pairs, for the once-per-scope struct values. */

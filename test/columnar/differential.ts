@@ -14,6 +14,8 @@ import { fillMetrics, MetricColumns } from '../../src/columnar/metrics-fill.ts';
 import { writeMetricColumns } from '../../src/columnar/metrics-write.ts';
 import { fillSpans, SpanColumns } from '../../src/columnar/spans-fill.ts';
 import { writeSpanColumns } from '../../src/columnar/spans-write.ts';
+import type { PrincipalStamp } from '../../src/columnar/scopes.ts';
+import { stampPrincipal } from '../../src/access/identity.ts';
 import { openDuckDb, type Db } from '../../src/duckdb/db.ts';
 import { decodeRequest } from '../../src/otlp/codec.ts';
 import { SIGNAL_TYPES } from '../../src/otlp/schema.ts';
@@ -38,7 +40,7 @@ export type Path<C> = {
   signal: Signal;
   render: (req: never) => RenderResult;
   newColumns: () => C;
-  fill: (c: C, body: Uint8Array, rejections?: Rejections, fromJson?: boolean) => void;
+  fill: (c: C, body: Uint8Array, rejections?: Rejections, fromJson?: boolean, stamp?: PrincipalStamp) => void;
   write: (db: Db, c: C, outPath: string) => Promise<WrittenFile>;
   rows: (c: C) => number;
 };
@@ -65,13 +67,13 @@ export function harness<C>(p: Path<C>, db: () => Db, dir: () => string) {
     return t.encode(t.fromObject(obj)).finish();
   };
 
-  async function reference(bodies: Input[]): Promise<Landed> {
+  async function reference(bodies: Input[], stamp?: PrincipalStamp): Promise<Landed> {
     const parts: Buffer[] = [];
     let rejected = 0;
     const reasons: string[] = [];
     for (const b of bodies) {
       const decoded = b instanceof Uint8Array ? decodeRequest(p.signal, b, 'protobuf') : decodeRequest(p.signal, b.json, 'json');
-      const res = p.render(decoded as never);
+      const res = p.render((stamp ? stampPrincipal(p.signal, decoded, stamp.principal) : decoded) as never);
       if (res.ndjson) parts.push(res.ndjson);
       rejected += res.rejected;
       reasons.push(...res.rejectReasons);
@@ -84,14 +86,14 @@ export function harness<C>(p: Path<C>, db: () => Db, dir: () => string) {
     return { rows: await readRows(out), stats: w.stats, rejected, reasons, layout: await layoutOf(out) };
   }
 
-  async function columnar(bodies: Input[]): Promise<Landed> {
+  async function columnar(bodies: Input[], stamp?: PrincipalStamp): Promise<Landed> {
     const c = p.newColumns();
     let rejected = 0;
     const reasons: string[] = [];
     for (const b of bodies) {
       const own = { rejected: 0, rejectReasons: [] as string[] };
-      if (b instanceof Uint8Array) p.fill(c, b, own);
-      else p.fill(c, stagedForm(b.json), own, true);
+      if (b instanceof Uint8Array) p.fill(c, b, own, false, stamp);
+      else p.fill(c, stagedForm(b.json), own, true, stamp);
       rejected += own.rejected;
       reasons.push(...own.rejectReasons);
     }
@@ -102,9 +104,12 @@ export function harness<C>(p: Path<C>, db: () => Db, dir: () => string) {
     return { rows: await readRows(out), stats: w.stats, rejected, reasons, layout: await layoutOf(out) };
   }
 
-  /** Both paths over `bodies` as one file; the rows compared, their count returned. */
-  async function expectSame(bodies: Input[]): Promise<number> {
-    const [ref, col] = [await reference(bodies), await columnar(bodies)];
+  /**
+   * Both paths over `bodies` as one file; the rows compared, their count
+   * returned. With `stamp`, both stamp the principal as the service does.
+   */
+  async function expectSame(bodies: Input[], stamp?: PrincipalStamp): Promise<number> {
+    const [ref, col] = [await reference(bodies, stamp), await columnar(bodies, stamp)];
     expect(col.rows.length).toBe(ref.rows.length);
     for (let i = 0; i < ref.rows.length; i++) expect(col.rows[i], `row ${i}`).toEqual(ref.rows[i]);
     expect(col.stats).toBe(ref.stats);
